@@ -1,0 +1,121 @@
+package io.tributary.embeddeddb;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+
+/**
+ * A real PostgreSQL server started from Maven Central artifacts, configured for durability: {@code fsync}
+ * and {@code synchronous_commit} are on, so a commit that returned is on disk.
+ *
+ * <p>The server listens on loopback only. Closing the instance stops the server; the data directory is
+ * kept when one was given, so a restart finds the same databases.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+
+    /** Database every Tributary service uses inside the server. */
+    public static final String DATABASE = "tributary";
+    public static final String USER = "postgres";
+    public static final String PASSWORD = "postgres";
+
+    private final EmbeddedPostgres postgres;
+
+    private EmbeddedDatabase(EmbeddedPostgres postgres) {
+        this.postgres = postgres;
+    }
+
+    /**
+     * Starts a server.
+     *
+     * @param dataDirectory where the cluster lives; created and initialised when empty, reused otherwise.
+     *                      {@code null} for a throw-away directory.
+     * @param port          TCP port on loopback; 0 picks a free one.
+     */
+    public static EmbeddedDatabase start(Path dataDirectory, int port) {
+        try {
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setPGStartupWait(java.time.Duration.ofSeconds(60))
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on")
+                    .setServerConfig("max_connections", "200")
+                    .setServerConfig("shared_buffers", "512MB")
+                    .setServerConfig("wal_buffers", "64MB")
+                    .setServerConfig("max_wal_size", "4GB")
+                    .setServerConfig("checkpoint_timeout", "15min")
+                    .setServerConfig("track_io_timing", "on")
+                    .setServerConfig("timezone", "UTC");
+            if (dataDirectory != null) {
+                Files.createDirectories(dataDirectory);
+                builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
+            }
+            if (port > 0) {
+                builder.setPort(port);
+            }
+            EmbeddedPostgres pg = builder.start();
+            EmbeddedDatabase db = new EmbeddedDatabase(pg);
+            db.createDatabaseIfMissing();
+            return db;
+        } catch (IOException e) {
+            throw new UncheckedIOException("embedded PostgreSQL did not start: " + e.getMessage(), e);
+        }
+    }
+
+    private void createDatabaseIfMissing() {
+        try (Connection c = postgres.getPostgresDatabase().getConnection();
+             Statement s = c.createStatement()) {
+            var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'");
+            if (!rs.next()) {
+                s.execute("CREATE DATABASE " + DATABASE);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create database " + DATABASE + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return postgres.getPort();
+    }
+
+    /** JDBC URL of the Tributary database, e.g. for Flyway. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + DATABASE;
+    }
+
+    /** URL of the Tributary database in the form Quarkus' reactive client takes. */
+    public String reactiveUrl() {
+        return "postgresql://127.0.0.1:" + port() + "/" + DATABASE;
+    }
+
+    /** The datasource settings a Quarkus service needs to use this database. */
+    public Map<String, String> quarkusDatasourceConfig() {
+        return quarkusDatasourceConfig(jdbcUrl(), USER, PASSWORD);
+    }
+
+    /** The datasource settings for any PostgreSQL given by its JDBC URL and credentials. */
+    public static Map<String, String> quarkusDatasourceConfig(String jdbcUrl, String user, String password) {
+        String reactive = jdbcUrl.startsWith("jdbc:") ? jdbcUrl.substring("jdbc:".length()) : jdbcUrl;
+        return Map.of(
+                "quarkus.datasource.jdbc.url", jdbcUrl,
+                "quarkus.datasource.reactive.url", reactive,
+                "quarkus.datasource.username", user,
+                "quarkus.datasource.password", password);
+    }
+
+    @Override
+    public void close() {
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

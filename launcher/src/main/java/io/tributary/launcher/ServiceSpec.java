@@ -1,0 +1,52 @@
+package io.tributary.launcher;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * A Tributary service the launcher knows how to run: its module folder (also its name) and the ports it
+ * binds. The ports are the services' configured defaults; the launcher checks them before starting and
+ * probes them afterwards.
+ */
+record ServiceSpec(String name, int httpPort, OptionalInt grpcPort) {
+
+    /**
+     * Every service in start order: shard-service first because it runs the schema migrations the others
+     * rely on, the gateway last so the public endpoint only opens once everything behind it answers.
+     */
+    static final List<ServiceSpec> ALL = List.of(
+            new ServiceSpec("shard-service", 8082, OptionalInt.of(9082)),
+            new ServiceSpec("ingest-service", 8081, OptionalInt.empty()),
+            new ServiceSpec("delivery-service", 8083, OptionalInt.empty()),
+            new ServiceSpec("analytics-service", 8084, OptionalInt.empty()),
+            new ServiceSpec("gateway", 4566, OptionalInt.empty()));
+
+    /** The packaged Quarkus application of this service inside the repository. */
+    Path jar(Path home) {
+        return home.resolve(name).resolve("target").resolve("quarkus-app").resolve("quarkus-run.jar");
+    }
+
+    /** Probed by the launcher; loopback by address, because Quarkus listens on IPv4 0.0.0.0. */
+    URI readinessUri() {
+        return URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready");
+    }
+
+    /** What the user is told to open. */
+    String healthUrl() {
+        return "http://localhost:" + httpPort + "/q/health";
+    }
+
+    /** Every TCP port this service binds. */
+    List<Integer> ports() {
+        List<Integer> ports = new ArrayList<>(List.of(httpPort));
+        grpcPort.ifPresent(ports::add);
+        return ports;
+    }
+
+    static List<String> names() {
+        return ALL.stream().map(ServiceSpec::name).toList();
+    }
+}

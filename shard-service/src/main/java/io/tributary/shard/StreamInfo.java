@@ -1,0 +1,30 @@
+package io.tributary.shard;
+
+import java.util.List;
+
+/**
+ * A stream and its shards as the log sees it: an immutable snapshot, replaced whenever the stream changes.
+ *
+ * @param shards all shards, ordered by index
+ */
+public record StreamInfo(long id, String tenantId, String name, StreamStatus status, int retentionHours,
+                         int maxRecordSizeBytes, long createdAtMillis, List<ShardInfo> shards) {
+
+    /** @return the shard with this id, or {@code null} */
+    public ShardInfo shard(String shardId) {
+        int index = ShardIds.parse(shardId);
+        if (index < 0) {
+            return null;
+        }
+        for (ShardInfo s : shards) {
+            if (s.index() == index) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    public String arn(String region) {
+        return "arn:aws:kinesis:" + region + ":" + tenantId + ":stream/" + name;
+    }
+}

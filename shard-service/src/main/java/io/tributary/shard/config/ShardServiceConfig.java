@@ -1,0 +1,117 @@
+package io.tributary.shard.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Settings of shard-service, under {@code tributary.shard}. */
+@ConfigMapping(prefix = "tributary.shard")
+public interface ShardServiceConfig {
+
+    /** Region written into stream ARNs. */
+    @WithDefault("us-east-1")
+    String region();
+
+    Streams streams();
+
+    Append append();
+
+    Read read();
+
+    Subscribe subscribe();
+
+    Storage storage();
+
+    interface Streams {
+        /** Largest shard count a stream may be created with. */
+        @WithDefault("1024")
+        int maxShardCount();
+
+        /** Retention given to a stream created without one, in hours. */
+        @WithDefault("24")
+        int defaultRetentionHours();
+
+        /** Maximum record size (data plus partition key) of a stream created without one, in bytes. */
+        @WithDefault("1048576")
+        int defaultMaxRecordSizeBytes();
+
+        /** Upper bound a stream's maximum record size may be set to, in bytes (10 MiB). */
+        @WithDefault("10485760")
+        int maxRecordSizeLimitBytes();
+    }
+
+    interface Append {
+        /** Most records one appended batch may hold. */
+        @WithDefault("10000")
+        int maxBatchRecords();
+
+        /** Most bytes (data plus keys) one appended batch may hold. */
+        @WithDefault("16777216")
+        int maxBatchBytes();
+
+        /**
+         * Number of commit pipelines. Each owns a share of the shards and commits its queued batches as one
+         * group per transaction; groups of different pipelines commit in parallel.
+         */
+        @WithDefault("4")
+        int commitPipelines();
+
+        /** Largest group one commit takes from a pipeline's queue, in bytes. */
+        @WithDefault("8388608")
+        int maxGroupBytes();
+
+        /**
+         * Bytes waiting to be committed (over all pipelines) above which append streams stop being read;
+         * they resume when the queue drains below it.
+         */
+        @WithDefault("67108864")
+        long commitQueueBytes();
+
+        /** Unacknowledged batches one append stream may have in flight before it stops being read. */
+        @WithDefault("32")
+        int maxInFlightBatchesPerStream();
+    }
+
+    interface Read {
+        /** Byte budget of one read when the caller does not give one. */
+        @WithDefault("10485760")
+        int defaultMaxBytes();
+
+        /** Most stored batches fetched from PostgreSQL by one query of a read. */
+        @WithDefault("16")
+        int batchesPerQuery();
+
+        /** Recently committed bytes kept in memory per shard, so live readers never touch PostgreSQL. */
+        @WithDefault("8388608")
+        long tailBytesPerShard();
+    }
+
+    interface Subscribe {
+        /** Most records in one pushed message. */
+        @WithDefault("1000")
+        int maxRecordsPerMessage();
+
+        /** Byte budget of one pushed message. */
+        @WithDefault("1048576")
+        int maxBytesPerMessage();
+
+        /** Largest credit (records) a subscriber may hold; grants beyond it are capped. */
+        @WithDefault("100000")
+        long maxCredits();
+    }
+
+    interface Storage {
+        /** How many daily partitions of the batch table are kept created ahead of today. */
+        @WithDefault("3")
+        int partitionsAhead();
+
+        /** How often partitions are checked and deleted streams purged. */
+        @WithDefault("1m")
+        Duration maintenanceInterval();
+
+        /** Batches removed per statement when a deleted stream's data is purged. */
+        @WithDefault("500")
+        int purgeChunk();
+    }
+}

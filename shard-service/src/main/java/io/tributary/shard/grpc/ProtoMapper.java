@@ -1,0 +1,89 @@
+package io.tributary.shard.grpc;
+
+import io.tributary.protocol.v1.Position;
+import io.tributary.protocol.v1.PositionType;
+import io.tributary.protocol.v1.Shard;
+import io.tributary.protocol.v1.StoredRecord;
+import io.tributary.protocol.v1.StreamDescription;
+import io.tributary.protocol.v1.StreamRef;
+import io.tributary.protocol.v1.StreamStatus;
+import io.tributary.shard.LogRecord;
+import io.tributary.shard.ReadResult;
+import io.tributary.shard.SequenceNumbers;
+import io.tributary.shard.ShardIds;
+import io.tributary.shard.ShardInfo;
+import io.tributary.shard.StreamInfo;
+
+import java.util.Comparator;
+
+/** Maps between the wire types of the internal API and the log's domain types. */
+final class ProtoMapper {
+
+    private ProtoMapper() {
+    }
+
+    static io.tributary.shard.Position position(Position p) {
+        io.tributary.shard.Position.Type type = switch (p.getType()) {
+            case TRIM_HORIZON -> io.tributary.shard.Position.Type.TRIM_HORIZON;
+            case LATEST -> io.tributary.shard.Position.Type.LATEST;
+            case AT_SEQUENCE_NUMBER -> io.tributary.shard.Position.Type.AT_SEQUENCE_NUMBER;
+            case AFTER_SEQUENCE_NUMBER -> io.tributary.shard.Position.Type.AFTER_SEQUENCE_NUMBER;
+            case AT_TIMESTAMP -> io.tributary.shard.Position.Type.AT_TIMESTAMP;
+            case UNRECOGNIZED -> throw new io.tributary.shard.LogException(
+                    io.tributary.shard.LogException.Reason.INVALID_ARGUMENT, "unknown position type");
+        };
+        return new io.tributary.shard.Position(type, p.getSequenceNumber(), p.getTimestampMillis());
+    }
+
+    static Position continuation(ReadResult r) {
+        return Position.newBuilder().setType(PositionType.AFTER_SEQUENCE_NUMBER)
+                .setSequenceNumber(r.continuationSequenceNumber()).build();
+    }
+
+    static StoredRecord record(LogRecord r, int shardIndex) {
+        return StoredRecord.newBuilder()
+                .setSequenceNumber(SequenceNumbers.format(r.position(), shardIndex))
+                .setPartitionKey(r.partitionKey())
+                .setData(r.data())
+                .setArrivalTimestampMillis(r.arrivalMillis())
+                .build();
+    }
+
+    static Shard shard(ShardInfo s) {
+        Shard.Builder b = Shard.newBuilder()
+                .setShardId(s.shardId())
+                .setStartingHashKey(s.hashKeyRange().start().toString())
+                .setEndingHashKey(s.hashKeyRange().end().toString())
+                .setStartingSequenceNumber(SequenceNumbers.format(s.startingPosition(), s.index()));
+        if (s.parentIndex() >= 0) {
+            b.setParentShardId(ShardIds.format(s.parentIndex()));
+        }
+        if (s.adjacentParentIndex() >= 0) {
+            b.setAdjacentParentShardId(ShardIds.format(s.adjacentParentIndex()));
+        }
+        if (!s.isOpen()) {
+            b.setEndingSequenceNumber(SequenceNumbers.format(s.endingPosition(), s.index()));
+        }
+        return b.build();
+    }
+
+    static StreamDescription description(StreamInfo info, String region) {
+        StreamDescription.Builder b = StreamDescription.newBuilder()
+                .setStream(StreamRef.newBuilder().setTenantId(info.tenantId()).setStreamName(info.name()))
+                .setStreamArn(info.arn(region))
+                .setStatus(StreamStatus.valueOf(info.status().name()))
+                .setRetentionPeriodHours(info.retentionHours())
+                .setMaxRecordSizeBytes(info.maxRecordSizeBytes())
+                .setCreatedAtMillis(info.createdAtMillis());
+        int open = 0;
+        for (ShardInfo s : info.shards().stream()
+                .sorted(Comparator.comparing((ShardInfo s) -> !s.isOpen()).thenComparing(s -> s.hashKeyRange().start()))
+                .toList()) {
+            b.addShards(shard(s));
+            if (s.isOpen()) {
+                open++;
+            }
+        }
+        return b.setOpenShardCount(open).build();
+    }
+}

@@ -1,0 +1,323 @@
+package io.tributary.shard.service;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import io.smallrye.mutiny.Uni;
+import io.tributary.shard.AppendResult;
+import io.tributary.shard.HashKeys;
+import io.tributary.shard.LogException;
+import io.tributary.shard.LogException.Reason;
+import io.tributary.shard.NewRecord;
+import io.tributary.shard.ShardInfo;
+import io.tributary.shard.StreamInfo;
+import io.tributary.shard.StreamStatus;
+import io.tributary.shard.config.ShardServiceConfig;
+import io.tributary.shard.storage.BatchRepository;
+import io.tributary.shard.storage.BatchRow;
+import io.tributary.shard.storage.RecordBatchCodec;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Durable append with group commit.
+ *
+ * <p>A validated batch is encoded on the caller's thread and queued on the commit pipeline that owns its
+ * shard ({@code shardKey mod pipelines}). Each pipeline commits one group at a time: everything queued
+ * while the previous commit was in flight goes into the next one, as a single multi-row INSERT in its own
+ * transaction. Positions are assigned when a group is formed, so they follow commit order; a batch is
+ * acknowledged, and becomes readable, only after its group's commit returned. A failed commit fails every
+ * batch of its group, and their positions are never used again.
+ *
+ * <p>The bytes waiting in all pipelines are bounded: above {@code commit-queue-bytes} {@link #hasRoom()}
+ * turns false and append streams stop reading until {@link #whenRoom} wakes them.
+ */
+@ApplicationScoped
+public class AppendService {
+
+    private final StreamCatalog catalog;
+    private final ShardLogs logs;
+    private final BatchRepository repository;
+    private final ShardServiceConfig config;
+    private final CommitPipeline[] pipelines;
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final Queue<Runnable> roomWaiters = new ConcurrentLinkedQueue<>();
+    private final long writerEpoch = System.currentTimeMillis();
+    private final LongCounter appendedRecords;
+    private final LongCounter appendedBytes;
+    private final LongCounter commits;
+
+    public AppendService(StreamCatalog catalog, ShardLogs logs, BatchRepository repository,
+                         ShardServiceConfig config, Meter meter) {
+        this.catalog = catalog;
+        this.logs = logs;
+        this.repository = repository;
+        this.config = config;
+        this.pipelines = new CommitPipeline[Math.max(1, config.append().commitPipelines())];
+        for (int i = 0; i < pipelines.length; i++) {
+            pipelines[i] = new CommitPipeline();
+        }
+        this.appendedRecords = meter.counterBuilder("tributary.shard.incoming.records")
+                .setDescription("Records committed to the log").setUnit("{record}").build();
+        this.appendedBytes = meter.counterBuilder("tributary.shard.incoming.bytes")
+                .setDescription("Record data bytes committed to the log").setUnit("By").build();
+        this.commits = meter.counterBuilder("tributary.shard.commits")
+                .setDescription("Group commits (transactions) of appended batches").setUnit("{commit}").build();
+        meter.gaugeBuilder("tributary.shard.commit.queue.bytes").ofLongs()
+                .setDescription("Bytes of appended batches waiting for their commit").setUnit("By")
+                .buildWithCallback(m -> m.record(queuedBytes.get()));
+    }
+
+    /** Whether the commit queue has room for more batches. */
+    public boolean hasRoom() {
+        return queuedBytes.get() < config.append().commitQueueBytes();
+    }
+
+    /** Runs {@code wakeUp} once the commit queue has room (at once if it has). */
+    public void whenRoom(Runnable wakeUp) {
+        roomWaiters.add(wakeUp);
+        if (hasRoom()) {
+            wakeRoomWaiters();
+        }
+    }
+
+    /** Appends a batch of records to one shard; see {@link AppendCallback} for the outcome. */
+    public void append(String tenantId, String streamName, String shardId, List<NewRecord> records,
+                       String traceparent, AppendCallback callback) {
+        StreamInfo stream = catalog.cached(tenantId, streamName);
+        if (stream != null) {
+            appendTo(stream, shardId, records, traceparent, callback);
+            return;
+        }
+        catalog.find(tenantId, streamName).subscribe().with(
+                s -> appendTo(s, shardId, records, traceparent, callback),
+                e -> refuse(callback, StorageErrors.asLogException(e)));
+    }
+
+    private void appendTo(StreamInfo stream, String shardId, List<NewRecord> records, String traceparent,
+                          AppendCallback callback) {
+        Pending pending;
+        try {
+            pending = prepare(stream, shardId, records, traceparent, callback);
+        } catch (LogException e) {
+            refuse(callback, e);
+            return;
+        }
+        ShardLog log = logs.loaded(pending.shard);
+        if (log != null) {
+            enqueue(pending, log);
+            return;
+        }
+        logs.load(pending.shard).subscribe().with(l -> enqueue(pending, l), e -> refuse(callback, StorageErrors.asLogException(e)));
+    }
+
+    private void enqueue(Pending pending, ShardLog log) {
+        pending.log = log;
+        long limit = config.append().commitQueueBytes();
+        if (queuedBytes.addAndGet(pending.bytes) > 2 * limit + config.append().maxBatchBytes()) {
+            // Only reachable by producers that ignore flow control; refusing keeps memory bounded.
+            queuedBytes.addAndGet(-pending.bytes);
+            refuse(pending.callback, new LogException(Reason.UNAVAILABLE,
+                    "the commit queue is full (" + limit + " bytes); retry later"));
+            return;
+        }
+        pipelines[(int) Math.floorMod(pending.shard.shardKey(), (long) pipelines.length)].submit(pending);
+        pending.callback.queued();
+    }
+
+    private Pending prepare(StreamInfo stream, String shardId, List<NewRecord> records, String traceparent,
+                            AppendCallback callback) {
+        if (stream.status() != StreamStatus.ACTIVE) {
+            throw new LogException(Reason.STREAM_NOT_ACTIVE,
+                    "Stream " + stream.name() + " is " + stream.status() + ", not ACTIVE.");
+        }
+        ShardInfo shard = stream.shard(shardId);
+        if (shard == null) {
+            throw new LogException(Reason.SHARD_NOT_FOUND,
+                    "Shard " + shardId + " in stream " + stream.name() + " does not exist.");
+        }
+        if (!shard.isOpen()) {
+            throw new LogException(Reason.SHARD_CLOSED, "Shard " + shardId + " is closed to writes.");
+        }
+        int n = records.size();
+        if (n == 0) {
+            throw new LogException(Reason.INVALID_ARGUMENT, "a batch must hold at least one record");
+        }
+        int maxRecords = config.append().maxBatchRecords();
+        if (n > maxRecords) {
+            throw new LogException(Reason.LIMIT_EXCEEDED, "a batch of " + n + " records exceeds the limit of "
+                    + maxRecords + " records");
+        }
+        byte[][] keys = new byte[n][];
+        ByteString[] data = new ByteString[n];
+        String[] keyStrings = new String[n];
+        long bytes = 0;
+        int maxSize = stream.maxRecordSizeBytes();
+        for (int i = 0; i < n; i++) {
+            NewRecord r = records.get(i);
+            String key = r.partitionKey();
+            int chars = key == null ? 0 : key.codePointCount(0, key.length());
+            if (chars < 1 || chars > 256) {
+                throw new LogException(Reason.INVALID_PARTITION_KEY, "record " + i + ": partition key of " + chars
+                        + " characters is outside 1 .. 256");
+            }
+            BigInteger hash;
+            if (r.explicitHashKey() != null && !r.explicitHashKey().isEmpty()) {
+                hash = HashKeys.parseExplicit(r.explicitHashKey());
+                if (hash == null) {
+                    throw new LogException(Reason.INVALID_HASH_KEY, "record " + i + ": explicit hash key '"
+                            + r.explicitHashKey() + "' is not a decimal integer in 0 .. 2^128-1");
+                }
+            } else {
+                hash = HashKeys.ofPartitionKey(key);
+            }
+            if (!shard.hashKeyRange().contains(hash)) {
+                throw new LogException(Reason.WRONG_SHARD, "record " + i + ": hash key " + hash
+                        + " is outside the range of " + shardId + " (" + shard.hashKeyRange().start() + " .. "
+                        + shard.hashKeyRange().end() + ")");
+            }
+            byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+            long size = (long) keyBytes.length + r.data().size();
+            if (size > maxSize) {
+                throw new LogException(Reason.RECORD_TOO_LARGE, "record " + i + " of " + size
+                        + " bytes (data plus partition key) exceeds the " + maxSize + "-byte limit of stream "
+                        + stream.name());
+            }
+            keys[i] = keyBytes;
+            keyStrings[i] = key;
+            data[i] = r.data();
+            bytes += size;
+        }
+        if (bytes > config.append().maxBatchBytes()) {
+            throw new LogException(Reason.LIMIT_EXCEEDED, "a batch of " + bytes + " bytes exceeds the limit of "
+                    + config.append().maxBatchBytes() + " bytes");
+        }
+        Pending p = new Pending();
+        p.shard = shard;
+        p.keys = keyStrings;
+        p.data = data;
+        p.payload = RecordBatchCodec.encode(keys, data);
+        p.bytes = p.payload.length;
+        p.dataBytes = bytes;
+        p.traceparent = traceparent == null || traceparent.isEmpty() ? null : traceparent;
+        p.callback = callback;
+        return p;
+    }
+
+    private static void refuse(AppendCallback callback, LogException e) {
+        callback.queued();
+        callback.failed(e);
+    }
+
+    private void released(long bytes) {
+        long now = queuedBytes.addAndGet(-bytes);
+        if (now < config.append().commitQueueBytes() && !roomWaiters.isEmpty()) {
+            wakeRoomWaiters();
+        }
+    }
+
+    private void wakeRoomWaiters() {
+        Runnable r;
+        while (hasRoom() && (r = roomWaiters.poll()) != null) {
+            r.run();
+        }
+    }
+
+    /** A batch on its way through a pipeline. */
+    private static final class Pending {
+        ShardInfo shard;
+        ShardLog log;
+        String[] keys;
+        ByteString[] data;
+        byte[] payload;
+        long bytes;
+        long dataBytes;
+        String traceparent;
+        AppendCallback callback;
+        long firstPosition;
+        long arrivalMillis;
+    }
+
+    /** Commits the batches of its shards in groups, one group in flight at a time. */
+    private final class CommitPipeline {
+
+        private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+        private boolean committing;
+
+        void submit(Pending p) {
+            boolean start;
+            synchronized (this) {
+                queue.add(p);
+                start = !committing;
+                committing = true;
+            }
+            if (start) {
+                commitNext();
+            }
+        }
+
+        private void commitNext() {
+            List<Pending> group = new ArrayList<>();
+            long groupBytes = 0;
+            long maxGroup = config.append().maxGroupBytes();
+            synchronized (this) {
+                Pending p;
+                while ((p = queue.peek()) != null && (group.isEmpty() || groupBytes + p.bytes <= maxGroup)) {
+                    queue.poll();
+                    group.add(p);
+                    groupBytes += p.bytes;
+                }
+                if (group.isEmpty()) {
+                    committing = false;
+                    return;
+                }
+            }
+            long now = System.currentTimeMillis();
+            List<BatchRow> rows = new ArrayList<>(group.size());
+            for (Pending p : group) {
+                ShardLog log = p.log;
+                p.firstPosition = log.nextPosition;
+                log.nextPosition += p.keys.length;
+                // Arrival times never go backwards within a shard, so AT_TIMESTAMP reads stay ordered.
+                p.arrivalMillis = Math.max(now, log.lastArrivalMillis);
+                log.lastArrivalMillis = p.arrivalMillis;
+                rows.add(new BatchRow(p.shard.shardKey(), p.firstPosition, p.firstPosition + p.keys.length - 1,
+                        p.arrivalMillis, p.keys.length, writerEpoch, p.traceparent, p.payload));
+            }
+            long released = groupBytes;
+            Uni<Void> insert;
+            try {
+                insert = repository.insert(rows);
+            } catch (RuntimeException e) {
+                insert = Uni.createFrom().failure(e);
+            }
+            insert.subscribe().with(v -> {
+                commits.add(1);
+                for (Pending p : group) {
+                    p.log.publish(new ShardLog.TailBatch(p.firstPosition, p.keys.length, p.arrivalMillis, p.keys,
+                            p.data, p.bytes));
+                    appendedRecords.add(p.keys.length);
+                    appendedBytes.add(p.dataBytes);
+                    p.callback.committed(new AppendResult(p.shard, p.firstPosition, p.keys.length, p.arrivalMillis));
+                }
+                released(released);
+                commitNext();
+            }, e -> {
+                LogException error = StorageErrors.asLogException(e);
+                for (Pending p : group) {
+                    p.callback.failed(error);
+                }
+                released(released);
+                commitNext();
+            });
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.tributary.shard.service;
+
+import io.smallrye.mutiny.Uni;
+import io.tributary.shard.LogException;
+import io.tributary.shard.LogException.Reason;
+import io.tributary.shard.LogRecord;
+import io.tributary.shard.Position;
+import io.tributary.shard.ReadResult;
+import io.tributary.shard.SequenceNumbers;
+import io.tributary.shard.ShardInfo;
+import io.tributary.shard.StreamInfo;
+import io.tributary.shard.StreamStatus;
+import io.tributary.shard.config.ShardServiceConfig;
+import io.tributary.shard.storage.BatchRepository;
+import io.tributary.shard.storage.RecordBatchCodec;
+import io.tributary.shard.storage.StoredBatch;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Bounded reads from a position. Recent records come from the shard's in-memory tail; older ones from
+ * PostgreSQL, locating the batch that holds a position through the primary key.
+ */
+@ApplicationScoped
+public class ReadService {
+
+    /** A read never returns more records than this, as Kinesis' GetRecords. */
+    public static final int MAX_RECORDS = 10_000;
+    /** Clock difference tolerated before an AT_TIMESTAMP position counts as being in the future. */
+    private static final long FUTURE_TOLERANCE_MILLIS = 1_000;
+    /** Queries one read may issue to skip over sparse stored batches before it answers. */
+    private static final int MAX_QUERIES_PER_READ = 8;
+
+    private final StreamCatalog catalog;
+    private final ShardLogs logs;
+    private final BatchRepository repository;
+    private final ShardServiceConfig config;
+
+    public ReadService(StreamCatalog catalog, ShardLogs logs, BatchRepository repository, ShardServiceConfig config) {
+        this.catalog = catalog;
+        this.logs = logs;
+        this.repository = repository;
+        this.config = config;
+    }
+
+    /** The shard and its log, refusing unknown streams and shards. */
+    Uni<OpenShard> open(String tenantId, String streamName, String shardId) {
+        return catalog.find(tenantId, streamName).chain(stream -> {
+            if (stream.status() == StreamStatus.DELETING) {
+                return Uni.createFrom().failure(StreamCatalog.notFound(tenantId, streamName));
+            }
+            ShardInfo shard = stream.shard(shardId);
+            if (shard == null) {
+                return Uni.createFrom().failure(new LogException(Reason.SHARD_NOT_FOUND,
+                        "Shard " + shardId + " in stream " + streamName + " under account " + tenantId
+                                + " does not exist."));
+            }
+            ShardLog log = logs.loaded(shard);
+            return log != null ? Uni.createFrom().item(new OpenShard(stream, shard, log))
+                    : logs.load(shard).map(l -> new OpenShard(stream, shard, l));
+        });
+    }
+
+    /** Reads up to {@code maxRecords} records and about {@code maxBytes} bytes from a position. */
+    public Uni<ReadResult> read(String tenantId, String streamName, String shardId, Position position,
+                                int maxRecords, int maxBytes) {
+        if (maxRecords < 0 || maxRecords > MAX_RECORDS) {
+            return Uni.createFrom().failure(new LogException(Reason.INVALID_ARGUMENT,
+                    "limit " + maxRecords + " is outside 1 .. " + MAX_RECORDS));
+        }
+        int records = maxRecords == 0 ? MAX_RECORDS : maxRecords;
+        int bytes = maxBytes <= 0 ? config.read().defaultMaxBytes() : maxBytes;
+        return open(tenantId, streamName, shardId)
+                .chain(open -> resolve(open, position).chain(start -> readFrom(open, start, records, bytes)));
+    }
+
+    /** Resolves a position to the first position to read. */
+    Uni<Long> resolve(OpenShard open, Position position) {
+        ShardInfo shard = open.shard();
+        ShardLog log = open.log();
+        long head = log.committedNext();
+        switch (position.type()) {
+            case TRIM_HORIZON:
+                return Uni.createFrom().item(shard.startingPosition());
+            case LATEST:
+                return Uni.createFrom().item(head);
+            case AT_SEQUENCE_NUMBER:
+            case AFTER_SEQUENCE_NUMBER: {
+                SequenceNumbers.Parsed parsed = SequenceNumbers.parse(position.sequenceNumber());
+                if (parsed == null) {
+                    return invalidPosition("'" + position.sequenceNumber() + "' is not a sequence number");
+                }
+                if (parsed.shardIndex() != shard.index()) {
+                    return invalidPosition("sequence number " + position.sequenceNumber() + " belongs to shard "
+                            + io.tributary.shard.ShardIds.format(parsed.shardIndex()) + ", not " + shard.shardId());
+                }
+                boolean at = position.type() == Position.Type.AT_SEQUENCE_NUMBER;
+                long start = at ? parsed.position() : parsed.position() + 1;
+                if (start > head || (at && parsed.position() < shard.startingPosition())) {
+                    return invalidPosition("sequence number " + position.sequenceNumber()
+                            + " does not exist in " + shard.shardId());
+                }
+                return Uni.createFrom().item(Math.max(start, shard.startingPosition()));
+            }
+            case AT_TIMESTAMP: {
+                long ts = position.timestampMillis();
+                if (ts > System.currentTimeMillis() + FUTURE_TOLERANCE_MILLIS) {
+                    return invalidPosition("timestamp " + ts + " is in the future");
+                }
+                long fromTail = log.tailPositionAt(ts);
+                if (fromTail >= 0) {
+                    return Uni.createFrom().item(fromTail);
+                }
+                return repository.firstPositionAtOrAfter(shard.shardKey(), ts)
+                        .map(p -> p < 0 ? log.committedNext() : p);
+            }
+            default:
+                return invalidPosition("unknown position type " + position.type());
+        }
+    }
+
+    /** Reads from a resolved position. */
+    Uni<ReadResult> readFrom(OpenShard open, long start, int maxRecords, long maxBytes) {
+        ShardLog log = open.log();
+        long head = log.committedNext();
+        long headArrival = log.headArrivalMillis();
+        List<LogRecord> fromTail = log.readTail(start, maxRecords, maxBytes);
+        if (fromTail != null) {
+            return Uni.createFrom().item(result(open.shard(), fromTail, start, head, headArrival));
+        }
+        List<LogRecord> acc = new ArrayList<>();
+        return readStored(open, start, maxRecords, maxBytes, acc, 0, MAX_QUERIES_PER_READ)
+                .map(v -> result(open.shard(), acc, start, head, headArrival));
+    }
+
+    private Uni<Void> readStored(OpenShard open, long from, int maxRecords, long maxBytes, List<LogRecord> acc,
+                                 long accBytes, int queriesLeft) {
+        int limit = config.read().batchesPerQuery();
+        return repository.readFrom(open.shard().shardKey(), from, limit).chain(batches -> {
+            long bytes = accBytes;
+            long next = from;
+            for (StoredBatch b : batches) {
+                List<LogRecord> records;
+                try {
+                    records = RecordBatchCodec.decode(b.payload(), b.firstPosition(), b.arrivalMillis(), next);
+                } catch (RecordBatchCodec.CorruptBatchException e) {
+                    return Uni.createFrom().failure(new LogException(Reason.STORAGE_FAILURE,
+                            "stored data of " + open.shard().shardId() + " is unreadable: " + e.getMessage()));
+                }
+                for (LogRecord r : records) {
+                    int size = r.data().size();
+                    if (acc.size() >= maxRecords || (!acc.isEmpty() && bytes + size > maxBytes)) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    acc.add(r);
+                    bytes += size;
+                }
+                next = b.lastPosition() + 1;
+            }
+            if (batches.size() < limit || queriesLeft <= 1 || acc.size() >= maxRecords) {
+                return Uni.createFrom().voidItem();
+            }
+            return readStored(open, next, maxRecords, maxBytes, acc, bytes, queriesLeft - 1);
+        });
+    }
+
+    static ReadResult result(ShardInfo shard, List<LogRecord> records, long start, long head,
+                                     long headArrival) {
+        if (records.isEmpty()) {
+            return new ReadResult(shard, records, start, 0);
+        }
+        LogRecord last = records.get(records.size() - 1);
+        long next = last.position() + 1;
+        long behind = next >= head ? 0 : Math.max(0, headArrival - last.arrivalMillis());
+        return new ReadResult(shard, records, next, behind);
+    }
+
+    private static <T> Uni<T> invalidPosition(String message) {
+        return Uni.createFrom().failure(new LogException(Reason.INVALID_POSITION, message));
+    }
+
+    /** A shard ready to be read. */
+    record OpenShard(StreamInfo stream, ShardInfo shard, ShardLog log) {
+    }
+}

@@ -1,0 +1,144 @@
+package io.tributary.shard.service;
+
+import com.google.protobuf.ByteString;
+import io.tributary.shard.LogRecord;
+import io.tributary.shard.ShardInfo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * The live state of one shard on this instance.
+ *
+ * <ul>
+ *   <li>Writer state ({@link #nextPosition}, {@link #lastArrivalMillis}) is touched only by the commit
+ *       pipeline that owns the shard, one group at a time.</li>
+ *   <li>Committed state (head, tail, waiters) is guarded by this object's monitor: the tail holds the most
+ *       recently committed batches, bounded in bytes, so live readers and subscribers never query
+ *       PostgreSQL.</li>
+ * </ul>
+ */
+final class ShardLog {
+
+    private final long tailLimitBytes;
+
+    volatile ShardInfo shard;
+
+    // Writer state: owned by the commit pipeline.
+    long nextPosition;
+    long lastArrivalMillis;
+
+    // Committed state.
+    private long committedNext;
+    private long headArrivalMillis;
+    private final TreeMap<Long, TailBatch> tail = new TreeMap<>();
+    private long tailBytes;
+    private List<Runnable> waiters = new ArrayList<>();
+
+    ShardLog(ShardInfo shard, long lastCommittedPosition, long lastArrivalMillis, long tailLimitBytes) {
+        this.shard = shard;
+        this.tailLimitBytes = tailLimitBytes;
+        this.nextPosition = Math.max(lastCommittedPosition + 1, shard.startingPosition());
+        this.lastArrivalMillis = lastArrivalMillis;
+        this.committedNext = nextPosition;
+        this.headArrivalMillis = lastArrivalMillis;
+    }
+
+    /** Position the next committed record will have at the earliest: everything below it is readable. */
+    synchronized long committedNext() {
+        return committedNext;
+    }
+
+    synchronized long headArrivalMillis() {
+        return headArrivalMillis;
+    }
+
+    /** Makes a committed batch visible to readers and wakes waiting subscribers. */
+    void publish(TailBatch batch) {
+        List<Runnable> toWake;
+        synchronized (this) {
+            tail.put(batch.firstPosition(), batch);
+            tailBytes += batch.bytes();
+            while (tailBytes > tailLimitBytes && tail.size() > 1) {
+                tailBytes -= tail.pollFirstEntry().getValue().bytes();
+            }
+            committedNext = batch.firstPosition() + batch.count();
+            headArrivalMillis = batch.arrivalMillis();
+            toWake = waiters;
+            waiters = new ArrayList<>();
+        }
+        for (Runnable r : toWake) {
+            r.run();
+        }
+    }
+
+    /**
+     * Runs {@code wakeUp} once a record at or after {@code position} is committed (at once if one is).
+     */
+    void awaitCommitted(long position, Runnable wakeUp) {
+        synchronized (this) {
+            if (committedNext <= position) {
+                waiters.add(wakeUp);
+                return;
+            }
+        }
+        wakeUp.run();
+    }
+
+    /**
+     * Records from {@code from} out of the in-memory tail.
+     *
+     * @return the records (possibly none when {@code from} is at the head), or {@code null} when the tail
+     *         does not reach back to {@code from} and storage must be read
+     */
+    synchronized List<LogRecord> readTail(long from, int maxRecords, long maxBytes) {
+        if (from >= committedNext) {
+            return List.of();
+        }
+        if (tail.isEmpty() || tail.firstKey() > from) {
+            return null;
+        }
+        Long startKey = tail.floorKey(from);
+        List<LogRecord> out = new ArrayList<>(Math.min(maxRecords, 1024));
+        long bytes = 0;
+        for (Map.Entry<Long, TailBatch> e : tail.tailMap(startKey, true).entrySet()) {
+            TailBatch b = e.getValue();
+            int i = (int) Math.max(0, from - b.firstPosition());
+            for (; i < b.count(); i++) {
+                int size = b.data()[i].size();
+                if (out.size() >= maxRecords || (!out.isEmpty() && bytes + size > maxBytes)) {
+                    return out;
+                }
+                out.add(new LogRecord(b.firstPosition() + i, b.keys()[i], b.data()[i], b.arrivalMillis()));
+                bytes += size;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * First position that arrived at or after {@code timestampMillis} according to the tail.
+     *
+     * @return the position, {@code committedNext} if none, or -1 when the tail does not reach back far
+     *         enough to know
+     */
+    synchronized long tailPositionAt(long timestampMillis) {
+        if (tail.isEmpty() || tail.firstEntry().getValue().arrivalMillis() > timestampMillis) {
+            return tail.isEmpty() && headArrivalMillis != 0 && headArrivalMillis < timestampMillis ? committedNext : -1;
+        }
+        NavigableMap<Long, TailBatch> all = tail;
+        for (TailBatch b : all.values()) {
+            if (b.arrivalMillis() >= timestampMillis) {
+                return b.firstPosition();
+            }
+        }
+        return committedNext;
+    }
+
+    /** A committed batch kept in memory; arrays are never modified after construction. */
+    record TailBatch(long firstPosition, int count, long arrivalMillis, String[] keys, ByteString[] data, long bytes) {
+    }
+}

@@ -1,0 +1,52 @@
+package io.tributary.shard.service;
+
+import io.smallrye.mutiny.Uni;
+import io.tributary.shard.ShardInfo;
+import io.tributary.shard.config.ShardServiceConfig;
+import io.tributary.shard.storage.BatchRepository;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@link ShardLog}s of the shards this instance serves, created on first use from the newest batch
+ * in storage: positions continue after the last committed one, so none is ever reused after a restart.
+ */
+@ApplicationScoped
+public class ShardLogs {
+
+    private final ConcurrentHashMap<Long, ShardLog> logs = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Uni<ShardLog>> loading = new ConcurrentHashMap<>();
+    private final BatchRepository repository;
+    private final ShardServiceConfig config;
+
+    public ShardLogs(BatchRepository repository, ShardServiceConfig config) {
+        this.repository = repository;
+        this.config = config;
+    }
+
+    /** The shard's log if it is already loaded, else {@code null}. */
+    ShardLog loaded(ShardInfo shard) {
+        return logs.get(shard.shardKey());
+    }
+
+    /** The shard's log, loading it once however many callers ask at the same time. */
+    Uni<ShardLog> load(ShardInfo shard) {
+        ShardLog log = logs.get(shard.shardKey());
+        if (log != null) {
+            return Uni.createFrom().item(log);
+        }
+        return loading.computeIfAbsent(shard.shardKey(), k -> repository.head(k)
+                .map(head -> logs.computeIfAbsent(k, key -> new ShardLog(shard, head.lastPosition(),
+                        head.arrivalMillis(), config.read().tailBytesPerShard())))
+                .eventually(() -> {
+                    loading.remove(k);
+                })
+                .memoize().indefinitely());
+    }
+
+    /** Forgets a shard (its stream was deleted). */
+    void drop(long shardKey) {
+        logs.remove(shardKey);
+    }
+}

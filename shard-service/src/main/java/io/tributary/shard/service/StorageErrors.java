@@ -1,0 +1,21 @@
+package io.tributary.shard.service;
+
+import io.tributary.shard.LogException;
+import org.jboss.logging.Logger;
+
+/** Turns unexpected failures of storage into the log's typed error, logging the cause once. */
+final class StorageErrors {
+
+    private static final Logger LOG = Logger.getLogger(StorageErrors.class);
+
+    private StorageErrors() {
+    }
+
+    static LogException asLogException(Throwable t) {
+        if (t instanceof LogException le) {
+            return le;
+        }
+        LOG.warnf(t, "storage operation failed");
+        return new LogException(LogException.Reason.STORAGE_FAILURE, "storage failed: " + t.getMessage());
+    }
+}

@@ -1,0 +1,89 @@
+package io.tributary.shard.service;
+
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+import io.tributary.shard.HashKeyRange;
+import io.tributary.shard.LogException;
+import io.tributary.shard.ShardInfo;
+import io.tributary.shard.StreamInfo;
+import io.tributary.shard.StreamStatus;
+import io.tributary.shard.storage.ShardEntity;
+import io.tributary.shard.storage.ShardRepository;
+import io.tributary.shard.storage.StreamEntity;
+import io.tributary.shard.storage.StreamRepository;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Immutable snapshots of streams and their shards, cached so that appends and reads never query metadata.
+ * The admin service replaces a snapshot whenever it changes a stream; a miss loads it from PostgreSQL.
+ */
+@ApplicationScoped
+public class StreamCatalog {
+
+    private final ConcurrentHashMap<String, StreamInfo> streams = new ConcurrentHashMap<>();
+    private final StreamRepository streamRepository;
+    private final ShardRepository shardRepository;
+
+    public StreamCatalog(StreamRepository streamRepository, ShardRepository shardRepository) {
+        this.streamRepository = streamRepository;
+        this.shardRepository = shardRepository;
+    }
+
+    /** The cached snapshot, or {@code null} when it must be loaded. */
+    public StreamInfo cached(String tenantId, String name) {
+        return streams.get(key(tenantId, name));
+    }
+
+    /** The stream, failing with {@code STREAM_NOT_FOUND} when it does not exist. */
+    public Uni<StreamInfo> find(String tenantId, String name) {
+        StreamInfo info = cached(tenantId, name);
+        if (info != null) {
+            return Uni.createFrom().item(info);
+        }
+        return load(tenantId, name).onItem().ifNull().failWith(() -> notFound(tenantId, name));
+    }
+
+    @WithSession
+    Uni<StreamInfo> load(String tenantId, String name) {
+        return streamRepository.findByName(tenantId, name).chain(stream -> {
+            if (stream == null) {
+                return Uni.createFrom().nullItem();
+            }
+            return shardRepository.findByStream(stream.id).map(shards -> {
+                StreamInfo info = toInfo(stream, shards);
+                put(info);
+                return info;
+            });
+        });
+    }
+
+    public void put(StreamInfo info) {
+        streams.put(key(info.tenantId(), info.name()), info);
+    }
+
+    public void evict(String tenantId, String name) {
+        streams.remove(key(tenantId, name));
+    }
+
+    static LogException notFound(String tenantId, String name) {
+        return new LogException(LogException.Reason.STREAM_NOT_FOUND,
+                "Stream " + name + " under account " + tenantId + " not found.");
+    }
+
+    static StreamInfo toInfo(StreamEntity stream, List<ShardEntity> shards) {
+        List<ShardInfo> infos = shards.stream().map(s -> new ShardInfo(s.shardKey, s.shardIndex,
+                new HashKeyRange(s.hashStart.toBigIntegerExact(), s.hashEnd.toBigIntegerExact()),
+                s.parentIndex == null ? -1 : s.parentIndex,
+                s.adjacentParentIndex == null ? -1 : s.adjacentParentIndex,
+                s.startingPosition, s.endingPosition == null ? -1 : s.endingPosition)).toList();
+        return new StreamInfo(stream.id, stream.tenantId, stream.name, StreamStatus.valueOf(stream.status),
+                stream.retentionHours, stream.maxRecordSize, stream.createdAt.toEpochMilli(), infos);
+    }
+
+    private static String key(String tenantId, String name) {
+        return tenantId + '/' + name;
+    }
+}

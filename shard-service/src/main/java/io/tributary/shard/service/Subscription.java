@@ -1,0 +1,147 @@
+package io.tributary.shard.service;
+
+import io.tributary.shard.LogException;
+import io.tributary.shard.LogRecord;
+import io.tributary.shard.ReadResult;
+import io.tributary.shard.config.ShardServiceConfig;
+
+import java.util.List;
+
+/**
+ * A push subscription to one shard with credit-based flow control: records are sent only against credit
+ * the subscriber granted, and only while the transport is ready, so what the server holds for a slow
+ * subscriber is at most one message. Live records come from the shard's tail the moment they are
+ * committed; a subscriber that fell behind the tail is served from PostgreSQL until it catches up.
+ *
+ * <p>{@link #pump()} may be called from any thread; one pass runs at a time and a call during a pass
+ * makes the pass run again.
+ */
+public final class Subscription {
+
+    private final ReadService reads;
+    private final ReadService.OpenShard open;
+    private final SubscriptionSink sink;
+    private final ShardServiceConfig.Subscribe limits;
+
+    private long next;
+    private long credits;
+    private boolean pumping;
+    private boolean again;
+    private boolean closed;
+
+    Subscription(ReadService reads, ReadService.OpenShard open, long start, SubscriptionSink sink,
+                 ShardServiceConfig.Subscribe limits) {
+        this.reads = reads;
+        this.open = open;
+        this.next = start;
+        this.sink = sink;
+        this.limits = limits;
+    }
+
+    /** Adds credit (records); the total is capped at the configured maximum. */
+    public void grant(long records) {
+        synchronized (this) {
+            if (records > 0) {
+                credits = Math.min(limits.maxCredits(), credits + records);
+            }
+        }
+        pump();
+    }
+
+    /** Stops the subscription; nothing more is sent. */
+    public void cancel() {
+        synchronized (this) {
+            closed = true;
+        }
+    }
+
+    /** Sends what credit, readiness and the log allow. */
+    public void pump() {
+        synchronized (this) {
+            if (pumping) {
+                again = true;
+                return;
+            }
+            if (closed) {
+                return;
+            }
+            pumping = true;
+            again = false;
+        }
+        pass();
+    }
+
+    private void pass() {
+        while (true) {
+            long from;
+            int wanted;
+            synchronized (this) {
+                if (closed || credits <= 0 || !sink.isReady()) {
+                    if (finishPass()) {
+                        continue;
+                    }
+                    return;
+                }
+                from = next;
+                wanted = (int) Math.min(credits, limits.maxRecordsPerMessage());
+            }
+            ShardLog log = open.log();
+            if (from >= log.committedNext()) {
+                log.awaitCommitted(from, this::pump);
+                if (finishPassSynchronized()) {
+                    continue;
+                }
+                return;
+            }
+            List<LogRecord> tail = log.readTail(from, wanted, limits.maxBytesPerMessage());
+            if (tail != null) {
+                deliver(ReadService.result(open.shard(), tail, from, log.committedNext(), log.headArrivalMillis()));
+                continue;
+            }
+            // Behind the tail: read storage, then carry on from the completion.
+            reads.readFrom(open, from, wanted, limits.maxBytesPerMessage()).subscribe().with(result -> {
+                deliver(result);
+                pass();
+            }, e -> fail(StorageErrors.asLogException(e)));
+            return;
+        }
+    }
+
+    private void deliver(ReadResult result) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            credits -= result.records().size();
+            next = result.nextPosition();
+        }
+        if (!result.records().isEmpty()) {
+            sink.send(result);
+        }
+    }
+
+    private void fail(LogException e) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            pumping = false;
+        }
+        sink.fail(e);
+    }
+
+    private synchronized boolean finishPassSynchronized() {
+        return finishPass();
+    }
+
+    /** Ends a pass unless a pump() arrived during it; must hold the monitor. */
+    private boolean finishPass() {
+        if (again && !closed) {
+            again = false;
+            return true;
+        }
+        pumping = false;
+        return false;
+    }
+}

@@ -1,0 +1,136 @@
+package io.tributary.shard.storage;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The hot path of storage: appends and reads of {@code record_batches} with the reactive PostgreSQL
+ * client, as prepared statements with binary parameters (no SQL text per batch, no hex encoding).
+ */
+@ApplicationScoped
+public class BatchRepository {
+
+    private static final String INSERT = """
+            INSERT INTO record_batches (shard_key, first_position, last_position, first_arrival, last_arrival,
+                                        record_count, writer_epoch, traceparent, payload)
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[], $4::timestamptz[],
+                                 $5::int[], $6::bigint[], $7::text[], $8::bytea[])
+            """;
+    private static final String HEAD = """
+            SELECT last_position, last_arrival FROM record_batches
+            WHERE shard_key = $1 ORDER BY last_position DESC LIMIT 1
+            """;
+    private static final String READ_FROM = """
+            SELECT first_position, last_position, first_arrival, payload FROM record_batches
+            WHERE shard_key = $1 AND last_position >= $2 ORDER BY last_position LIMIT $3
+            """;
+    private static final String FIRST_AT_OR_AFTER = """
+            SELECT first_position FROM record_batches
+            WHERE shard_key = $1 AND first_arrival >= $2 ORDER BY first_arrival, last_position LIMIT 1
+            """;
+    private static final String PURGE = """
+            DELETE FROM record_batches WHERE (shard_key, last_position, first_arrival) IN (
+                SELECT shard_key, last_position, first_arrival FROM record_batches WHERE shard_key = $1 LIMIT $2)
+            """;
+    private static final DateTimeFormatter PARTITION_SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd");
+
+    private final Pool pool;
+
+    public BatchRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * Inserts batches in one statement, hence one transaction: all of them are committed (the WAL flushed)
+     * when the returned {@code Uni} completes, or none of them.
+     */
+    public Uni<Void> insert(List<BatchRow> rows) {
+        int n = rows.size();
+        Long[] shardKeys = new Long[n];
+        Long[] firsts = new Long[n];
+        Long[] lasts = new Long[n];
+        OffsetDateTime[] arrivals = new OffsetDateTime[n];
+        Integer[] counts = new Integer[n];
+        Long[] epochs = new Long[n];
+        String[] traces = new String[n];
+        io.vertx.core.buffer.Buffer[] payloads = new io.vertx.core.buffer.Buffer[n];
+        for (int i = 0; i < n; i++) {
+            BatchRow r = rows.get(i);
+            shardKeys[i] = r.shardKey();
+            firsts[i] = r.firstPosition();
+            lasts[i] = r.lastPosition();
+            arrivals[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(r.arrivalMillis()), ZoneOffset.UTC);
+            counts[i] = r.recordCount();
+            epochs[i] = r.writerEpoch();
+            traces[i] = r.traceparent();
+            payloads[i] = io.vertx.core.buffer.Buffer.buffer(r.payload());
+        }
+        Tuple params = Tuple.tuple()
+                .addArrayOfLong(shardKeys).addArrayOfLong(firsts).addArrayOfLong(lasts)
+                .addArrayOfOffsetDateTime(arrivals).addArrayOfInteger(counts).addArrayOfLong(epochs)
+                .addArrayOfString(traces).addValue(payloads);
+        return pool.preparedQuery(INSERT).execute(params).replaceWithVoid();
+    }
+
+    /** The newest committed batch of a shard. */
+    public Uni<ShardHead> head(long shardKey) {
+        return pool.preparedQuery(HEAD).execute(Tuple.of(shardKey)).map(rows -> {
+            var it = rows.iterator();
+            if (!it.hasNext()) {
+                return ShardHead.EMPTY;
+            }
+            Row row = it.next();
+            return new ShardHead(row.getLong(0), row.getOffsetDateTime(1).toInstant().toEpochMilli());
+        });
+    }
+
+    /** Up to {@code limit} batches holding positions at or after {@code fromPosition}, in order. */
+    public Uni<List<StoredBatch>> readFrom(long shardKey, long fromPosition, int limit) {
+        return pool.preparedQuery(READ_FROM).execute(Tuple.of(shardKey, fromPosition, limit))
+                .map(BatchRepository::toBatches);
+    }
+
+    /** Position of the first record that arrived at or after {@code timestampMillis}, or -1. */
+    public Uni<Long> firstPositionAtOrAfter(long shardKey, long timestampMillis) {
+        OffsetDateTime t = OffsetDateTime.ofInstant(Instant.ofEpochMilli(timestampMillis), ZoneOffset.UTC);
+        return pool.preparedQuery(FIRST_AT_OR_AFTER).execute(Tuple.of(shardKey, t)).map(rows -> {
+            var it = rows.iterator();
+            return it.hasNext() ? it.next().getLong(0) : -1L;
+        });
+    }
+
+    /** Creates the daily partition holding {@code day} if it does not exist. */
+    public Uni<Void> ensurePartition(LocalDate day) {
+        String name = "record_batches_" + PARTITION_SUFFIX.format(day);
+        String sql = "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF record_batches FOR VALUES FROM ('"
+                + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')";
+        String storage = "ALTER TABLE " + name + " ALTER COLUMN payload SET STORAGE EXTERNAL";
+        return pool.query(sql).execute().chain(() -> pool.query(storage).execute()).replaceWithVoid();
+    }
+
+    /** Deletes up to {@code limit} batches of a shard; returns how many were deleted. */
+    public Uni<Integer> purge(long shardKey, int limit) {
+        return pool.preparedQuery(PURGE).execute(Tuple.of(shardKey, limit)).map(RowSet::rowCount);
+    }
+
+    private static List<StoredBatch> toBatches(RowSet<Row> rows) {
+        List<StoredBatch> batches = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            batches.add(new StoredBatch(row.getLong(0), row.getLong(1),
+                    row.getOffsetDateTime(2).toInstant().toEpochMilli(), row.getBuffer(3).getBytes()));
+        }
+        return batches;
+    }
+}

@@ -1,0 +1,6 @@
+package io.tributary.shard.storage;
+
+/** One batch to insert into {@code record_batches}. */
+public record BatchRow(long shardKey, long firstPosition, long lastPosition, long arrivalMillis, int recordCount,
+                       long writerEpoch, String traceparent, byte[] payload) {
+}

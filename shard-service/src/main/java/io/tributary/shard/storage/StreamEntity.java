@@ -1,0 +1,42 @@
+package io.tributary.shard.storage;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.time.Instant;
+
+/** A row of {@code streams}. Never leaves the storage and service layers. */
+@Entity
+@Table(name = "streams")
+public class StreamEntity extends PanacheEntityBase {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+
+    @Column(name = "tenant_id", nullable = false)
+    public String tenantId;
+
+    @Column(nullable = false)
+    public String name;
+
+    @Column(nullable = false)
+    public String status;
+
+    @Column(name = "retention_hours", nullable = false)
+    public int retentionHours;
+
+    @Column(name = "max_record_size", nullable = false)
+    public int maxRecordSize;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    @Column(name = "next_shard_index", nullable = false)
+    public int nextShardIndex;
+}
