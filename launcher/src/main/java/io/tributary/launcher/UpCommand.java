@@ -305,7 +305,7 @@ final class UpCommand {
         Console.say("Tributary is up: " + config.services().size() + " service(s) ready in "
                 + ServiceProcess.seconds(elapsed) + ".");
         if (config.services().stream().anyMatch(s -> s.name().equals("gateway"))) {
-            Console.detail("Kinesis / Firehose endpoint   http://localhost:4566");
+            Console.detail("gateway (health only for now) http://localhost:4566");
         }
         for (ServiceSpec service : config.services()) {
             Console.detail(String.format(Locale.ROOT, "%-18s health  %s%s", service.name(), service.healthUrl(),
