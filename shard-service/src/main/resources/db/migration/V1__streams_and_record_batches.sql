@@ -28,12 +28,6 @@ CREATE TABLE shards (
     CONSTRAINT shards_stream_index UNIQUE (stream_id, shard_index)
 );
 
--- Shards of deleted streams whose batches are still being purged in the background.
-CREATE TABLE purged_shards (
-    shard_key   bigint PRIMARY KEY,
-    deleted_at  timestamptz NOT NULL
-);
-
 -- The log: one row per appended batch of one shard. Positions first_position..last_position are the
 -- records' in-shard counters; payload is the records in Tributary's batch encoding (see
 -- RecordBatchCodec). The table is partitioned by arrival day, so retention drops whole partitions.

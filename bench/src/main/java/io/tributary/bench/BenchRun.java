@@ -1,0 +1,389 @@
+package io.tributary.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.tributary.bench.BenchSettings.StartPosition;
+import io.tributary.bench.ShardMap.KeyPool;
+import io.tributary.bench.client.Channels;
+import io.tributary.bench.client.StreamAdminClient;
+import io.tributary.bench.load.Probe;
+import io.tributary.bench.load.Producer;
+import io.tributary.bench.load.ReadVerifier;
+import io.tributary.bench.load.RunControl;
+import io.tributary.bench.load.ShardSubscriber;
+import io.tributary.bench.measure.DeliveryLedger;
+import io.tributary.bench.measure.Format;
+import io.tributary.bench.measure.Latencies;
+import io.tributary.bench.measure.LoadStats;
+import io.tributary.bench.measure.ProgressReporter;
+import io.tributary.protocol.v1.PositionType;
+import io.tributary.protocol.v1.Shard;
+import io.tributary.protocol.v1.StreamDescription;
+import io.tributary.protocol.v1.StreamLogGrpc;
+import io.tributary.protocol.v1.StreamRef;
+import org.HdrHistogram.Histogram;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One run: create the stream, start the subscriptions, prove them live, load, drain, wait for the subscribers
+ * to catch up, check, report, delete the stream.
+ */
+public final class BenchRun {
+
+    public static final int EXIT_PASS = 0;
+    public static final int EXIT_DELIVERY_FAILED = 1;
+    public static final int EXIT_INCOMPLETE = 3;
+
+    private static final Duration ACTIVE_TIMEOUT = Duration.ofSeconds(30);
+    private static final int KEYS_PER_SHARD = 1024;
+    private static final long CATCH_UP_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final BenchSettings settings;
+    private final PrintWriter out;
+    private final StreamRef stream;
+
+    public BenchRun(BenchSettings settings, PrintWriter out) {
+        this.settings = settings;
+        this.out = out;
+        this.stream = StreamRef.newBuilder().setTenantId(settings.tenant()).setStreamName(settings.streamName()).build();
+    }
+
+    public int execute() {
+        printSettings();
+        try (Channels channels = new Channels(settings.target(), BenchSettings.MAX_INBOUND_MESSAGE_BYTES)) {
+            ManagedChannel controlChannel = channels.open();
+            StreamAdminClient admin = new StreamAdminClient(controlChannel);
+            StreamDescription created;
+            try {
+                created = admin.create(stream, settings.shards(), settings.maxRecordSizeToRequest());
+            } catch (StatusRuntimeException e) {
+                out.println("FAILED: cannot create stream " + name() + " at " + settings.target() + ": "
+                        + StreamAdminClient.describe(e));
+                if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                    out.println("Is shard-service running? Start the platform with ./tributary up, or shard-service alone"
+                            + " (see bench/README.md), or point --target at its gRPC port.");
+                }
+                out.flush();
+                return EXIT_INCOMPLETE;
+            }
+            StreamCleanup cleanup = new StreamCleanup(admin);
+            Thread hook = new Thread(cleanup, "bench-stream-cleanup");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                return load(channels, controlChannel, admin, created);
+            } catch (StatusRuntimeException e) {
+                out.println("FAILED: " + StreamAdminClient.describe(e));
+                return EXIT_INCOMPLETE;
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                out.println("FAILED: " + e.getMessage());
+                return EXIT_INCOMPLETE;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                out.println("FAILED: interrupted");
+                return EXIT_INCOMPLETE;
+            } finally {
+                cleanup.run();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running or has run: nothing left to do
+                }
+                out.flush();
+            }
+        }
+    }
+
+    private int load(Channels channels, ManagedChannel controlChannel, StreamAdminClient admin, StreamDescription created)
+            throws InterruptedException {
+        StreamDescription active = admin.awaitActive(stream, created, ACTIVE_TIMEOUT);
+        List<Shard> listed = admin.listShards(stream);
+        printStream(active, listed);
+        ShardMap shards = ShardMap.ofOpenShards(listed);
+        if (shards.size() != settings.shards()) {
+            out.printf("WARNING: asked for %d shards, the stream has %d open ones%n", settings.shards(), shards.size());
+        }
+        KeyPool keys = shards.keyPool(settings.keyMode(), KEYS_PER_SHARD, settings.seed());
+        Payload payload = new Payload(settings.recordBytes(), settings.seed());
+        DeliveryLedger ledger = new DeliveryLedger(settings.producers());
+        Latencies latencies = new Latencies();
+        LoadStats stats = new LoadStats();
+        RunControl control = new RunControl(settings.records());
+
+        List<ShardSubscriber> subscribers = new ArrayList<>();
+        PositionType position = settings.startPosition() == StartPosition.LATEST ? PositionType.LATEST : PositionType.TRIM_HORIZON;
+        for (ShardMap.ShardRange shard : shards.shards()) {
+            ShardSubscriber subscriber = new ShardSubscriber(shard, stream, StreamLogGrpc.newStub(channels.open()),
+                    settings.subscriberCredits(), ledger, latencies, stats, settings.verifyData() ? payload : null);
+            subscriber.start(position);
+            subscribers.add(subscriber);
+        }
+        try {
+            long probeStart = System.nanoTime();
+            Probe.awaitLive(StreamLogGrpc.newStub(controlChannel), stream, shards, keys, subscribers);
+            out.printf("Subscriptions live on %d shards from %s (a probe record reached each) in %s%n", shards.size(),
+                    position, Format.millis((System.nanoTime() - probeStart) / 1000));
+            out.flush();
+
+            List<Producer> producers = new ArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int p = 0; p < settings.producers(); p++) {
+                Producer producer = new Producer(p, settings, stream, shards, keys, payload,
+                        StreamLogGrpc.newStub(channels.open()), control, ledger, latencies, stats);
+                producers.add(producer);
+                Thread thread = new Thread(producer, "producer-" + p);
+                thread.setDaemon(true); // a producer stuck past its deadline must not keep the JVM alive
+                threads.add(thread);
+            }
+            long catchUpNanos;
+            long drainNanos;
+            try (ProgressReporter progress = new ProgressReporter(out, control, stats, latencies, ledger,
+                    settings.recordBytes(), settings.progressInterval())) {
+                if (settings.warmup().isZero()) {
+                    control.startMeasuring(); // before the first batch, so that every batch is measured
+                }
+                threads.forEach(Thread::start);
+                if (settings.warmup().isZero() || !control.awaitStop(settings.warmup())) {
+                    control.startMeasuring();
+                    if (!settings.warmup().isZero()) {
+                        out.println("Warm-up done: measuring");
+                        out.flush();
+                    }
+                    control.awaitStop(settings.duration());
+                }
+                control.stopSending();
+                long stopped = System.nanoTime();
+                long joinDeadline = stopped + settings.ackTimeout().toNanos() + TimeUnit.SECONDS.toNanos(30);
+                for (Thread thread : threads) {
+                    thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime())));
+                    if (thread.isAlive()) {
+                        stats.problem(thread.getName() + " did not finish");
+                    }
+                }
+                drainNanos = System.nanoTime() - stopped;
+                catchUpNanos = awaitCatchUp(ledger, stats, subscribers);
+            }
+            for (ShardSubscriber subscriber : subscribers) {
+                subscriber.close();
+            }
+            ReadVerifier.Result read = null;
+            String readFailure = null;
+            if (settings.verifyRead()) {
+                try {
+                    read = ReadVerifier.verify(StreamLogGrpc.newBlockingStub(controlChannel), stream, shards, ledger, payload);
+                } catch (StatusRuntimeException e) {
+                    readFailure = StreamAdminClient.describe(e);
+                } catch (IllegalStateException e) {
+                    readFailure = e.getMessage();
+                }
+            }
+            return report(control, stats, latencies, ledger, subscribers, producers, drainNanos, catchUpNanos, read, readFailure);
+        } finally {
+            for (ShardSubscriber subscriber : subscribers) {
+                subscriber.close();
+            }
+        }
+    }
+
+    /**
+     * Waits until the subscribers have every acknowledged record, as long as they make progress (a record
+     * within --catch-up-timeout) and at most --catch-up-max in all. Returns how long it waited.
+     */
+    private long awaitCatchUp(DeliveryLedger ledger, LoadStats stats, List<ShardSubscriber> subscribers) {
+        long start = System.nanoTime();
+        long hardDeadline = start + settings.catchUpMax().toNanos();
+        long lastReceived = stats.receivedRecords();
+        long lastProgress = start;
+        while (ledger.pendingDelivery() > 0 && subscribers.stream().anyMatch(s -> s.failure() == null)) {
+            long now = System.nanoTime();
+            long received = stats.receivedRecords();
+            if (received != lastReceived) {
+                lastReceived = received;
+                lastProgress = now;
+            }
+            if (now - lastProgress > settings.catchUpTimeout().toNanos() || now > hardDeadline) {
+                break;
+            }
+            LockSupport.parkNanos(CATCH_UP_POLL_NANOS);
+        }
+        return System.nanoTime() - start;
+    }
+
+    private int report(RunControl control, LoadStats stats, Latencies latencies, DeliveryLedger ledger,
+                       List<ShardSubscriber> subscribers, List<Producer> producers, long drainNanos, long catchUpNanos,
+                       ReadVerifier.Result read, String readFailure) {
+        DeliveryLedger.Summary delivery = ledger.summarize();
+        Histogram ack = latencies.ackMeasured();
+        Histogram endToEnd = latencies.endToEndMeasured();
+        long measureStart = control.measureStartNanos();
+        long lastAck = stats.lastMeasuredAckNanos();
+        long measuredNanos = lastAck == Long.MIN_VALUE ? 0 : lastAck - measureStart;
+        double seconds = measuredNanos / 1e9;
+        long measuredRecords = stats.measuredRecords();
+
+        out.println();
+        out.println("== Results ==");
+        printSettingsLine();
+        out.printf("measured phase     %.1f s (from the end of the warm-up to the last acknowledgement of a measured batch)%n", seconds);
+        if (seconds > 0) {
+            out.printf("throughput         %,.0f records/s   %.1f MB/s of record data   (%,d records in %,d batches)%n",
+                    measuredRecords / seconds, stats.measuredBytes() / seconds / 1e6, measuredRecords, stats.measuredBatches());
+        } else {
+            out.println("throughput         no measured batch was acknowledged");
+        }
+        out.printf("append ack latency p50 %s   p99 %s   p99.9 %s   max %s   (per batch, send -> ack, n=%,d)%n",
+                Format.millis(ack, 50), Format.millis(ack, 99), Format.millis(ack, 99.9),
+                ack.getTotalCount() == 0 ? "-" : Format.millis(ack.getMaxValue()), ack.getTotalCount());
+        out.printf("end-to-end latency p50 %s   p99 %s   p99.9 %s   max %s   (per record, append start -> subscriber, n=%,d)%n",
+                Format.millis(endToEnd, 50), Format.millis(endToEnd, 99), Format.millis(endToEnd, 99.9),
+                endToEnd.getTotalCount() == 0 ? "-" : Format.millis(endToEnd.getMaxValue()), endToEnd.getTotalCount());
+        out.printf("drain              last acknowledgements %.1f s after the load stopped; subscribers caught up %.1f s later%n",
+                drainNanos / 1e9, catchUpNanos / 1e9);
+        out.printf("delivery           acknowledged %,d (warm-up included), received %,d, lost %,d, duplicated %,d%n",
+                delivery.acknowledged(), delivery.receivedUnique(), delivery.lost(), delivery.duplicated());
+        if (!delivery.lostSamples().isEmpty()) {
+            out.println("                   first lost (producer#counter): " + String.join(", ", delivery.lostSamples()));
+        }
+        if (!delivery.duplicateSamples().isEmpty()) {
+            out.println("                   first duplicated (producer#counter): " + String.join(", ", delivery.duplicateSamples()));
+        }
+        out.printf("order and bytes    out of order %,d, corrupted %s, foreign %,d, delivered though refused %,d%n",
+                stats.outOfOrder(), settings.verifyData() ? String.format("%,d", stats.corrupted()) : "not checked (--verify-data)",
+                delivery.foreign(), delivery.deliveredThoughRefused());
+        Map<String, Long> refused = stats.refusedBatches();
+        out.printf("batches            refused %s, unanswered %,d%s%n",
+                refused.isEmpty() ? "0" : refused.toString(), stats.unansweredBatches(),
+                delivery.deliveredWithoutAck() > 0 ? String.format(" (%,d of their records were delivered)", delivery.deliveredWithoutAck()) : "");
+        boolean readOk = true;
+        if (settings.verifyRead()) {
+            if (readFailure != null) {
+                readOk = false;
+                out.println("verify-read        FAILED: " + readFailure);
+            } else {
+                DeliveryLedger.Summary r = read.delivery();
+                readOk = r.exactlyOnce() && read.outOfOrder() == 0 && read.corrupted() == 0;
+                out.printf("verify-read        read %,d records in %,d pages (%.1f s): lost %,d, duplicated %,d, out of order %,d, corrupted %,d, foreign %,d%n",
+                        read.records(), read.pages(), read.elapsedNanos() / 1e9, r.lost(), r.duplicated(), read.outOfOrder(),
+                        read.corrupted(), r.foreign());
+            }
+        }
+
+        List<String> problems = new ArrayList<>(stats.problems());
+        if (control.abortReason() != null) {
+            problems.add(0, "run aborted: " + control.abortReason());
+        }
+        for (ShardSubscriber subscriber : subscribers) {
+            if (subscriber.failure() != null) {
+                problems.add(subscriber.failure());
+            }
+        }
+        for (Producer producer : producers) {
+            if (producer.failure() != null) {
+                problems.add("producer failed: " + producer.failure());
+            }
+        }
+        if (ledger.pendingDelivery() > 0) {
+            problems.add(String.format("the subscribers were still missing %,d acknowledged records when the wait ended"
+                            + " (nothing received for --catch-up-timeout %s, or --catch-up-max %s reached): they count as lost;"
+                            + " --verify-read tells whether they are stored",
+                    ledger.pendingDelivery(), Format.duration(settings.catchUpTimeout()), Format.duration(settings.catchUpMax())));
+        }
+        for (String problem : problems) {
+            out.println("PROBLEM: " + problem);
+        }
+
+        boolean deliveryOk = delivery.exactlyOnce() && stats.outOfOrder() == 0 && stats.corrupted() == 0 && readOk;
+        boolean complete = stats.refusedBatchCount() == 0 && stats.unansweredBatches() == 0 && stats.problemCount() == 0
+                && problems.isEmpty() && delivery.acknowledged() > 0;
+        int exit;
+        if (!deliveryOk) {
+            out.println("RESULT: FAIL - acknowledged records were lost, duplicated, reordered or corrupted");
+            exit = EXIT_DELIVERY_FAILED;
+        } else if (!complete) {
+            out.println("RESULT: INCOMPLETE - delivery was exactly-once for what was acknowledged, but the run was not clean (see above)");
+            exit = EXIT_INCOMPLETE;
+        } else {
+            out.println("RESULT: PASS - every acknowledged record was delivered exactly once");
+            exit = EXIT_PASS;
+        }
+        out.flush();
+        return exit;
+    }
+
+    private void printSettings() {
+        out.println("Tributary bench: durable append path of shard-service (gRPC)");
+        printSettingsLine();
+        out.flush();
+    }
+
+    private void printSettingsLine() {
+        out.printf("settings           target %s, stream %s, %d shards, %d producers x window %d, batches of %d x %d bytes,"
+                        + " keys %s, rate %s, warm-up %s, %s, subscribers from %s with %,d credits%s%s%s%n",
+                settings.target(), name(), settings.shards(), settings.producers(), settings.window(),
+                settings.batchRecords(), settings.recordBytes(), settings.keyMode().name().toLowerCase(),
+                settings.rate() == 0 ? "unlimited" : String.format("%,d rec/s", settings.rate()),
+                Format.duration(settings.warmup()),
+                settings.records() > 0
+                        ? String.format("%,d measured records%s", settings.records(),
+                        settings.duration() == null ? "" : " (at most " + Format.duration(settings.duration()) + ")")
+                        : "measured " + Format.duration(settings.duration()),
+                settings.startPosition(), settings.subscriberCredits(),
+                settings.verifyRead() ? ", verify-read" : "", settings.verifyData() ? ", verify-data" : "",
+                settings.keepStream() ? ", keep-stream" : "");
+        if (settings.batchBytes() > BenchSettings.DEFAULT_SERVER_INBOUND_BYTES) {
+            out.printf("WARNING: a batch carries %,d bytes of data, more than gRPC's default 4 MiB inbound limit:"
+                    + " the server must have raised its max-inbound-message-size%n", settings.batchBytes());
+        }
+    }
+
+    private void printStream(StreamDescription description, List<Shard> shards) {
+        out.printf("Created stream %s (%s), %s, retention %d h, max record %,d bytes%n", name(), description.getStreamArn(),
+                description.getStatus(), description.getRetentionPeriodHours(), description.getMaxRecordSizeBytes());
+        for (Shard shard : shards) {
+            out.printf("  %s  hash keys %s .. %s%s%n", shard.getShardId(), shard.getStartingHashKey(), shard.getEndingHashKey(),
+                    shard.getEndingSequenceNumber().isEmpty() ? "" : "  (closed)");
+        }
+        out.flush();
+    }
+
+    private String name() {
+        return stream.getTenantId() + "/" + stream.getStreamName();
+    }
+
+    /** Deletes the stream once, at the end or from the shutdown hook on Ctrl-C, unless --keep-stream. */
+    private final class StreamCleanup implements Runnable {
+        private final StreamAdminClient admin;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        StreamCleanup(StreamAdminClient admin) {
+            this.admin = admin;
+        }
+
+        @Override
+        public void run() {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            if (settings.keepStream()) {
+                out.println("Kept stream " + name() + " (--keep-stream)");
+                out.flush();
+                return;
+            }
+            try {
+                admin.delete(stream);
+                out.println("Deleted stream " + name());
+            } catch (StatusRuntimeException e) {
+                out.println("WARNING: could not delete stream " + name() + ": " + StreamAdminClient.describe(e));
+            }
+            out.flush();
+        }
+    }
+}

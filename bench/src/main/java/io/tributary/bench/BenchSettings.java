@@ -1,0 +1,88 @@
+package io.tributary.bench;
+
+import io.tributary.bench.ShardMap.KeyMode;
+
+import java.time.Duration;
+
+/**
+ * Everything a run is configured with, validated. Built from the command-line options.
+ *
+ * @param duration length of the measured phase; with {@code records > 0} an upper bound, or {@code null} for none
+ */
+public record BenchSettings(
+        String target,
+        String tenant,
+        String streamName,
+        int shards,
+        int producers,
+        int batchRecords,
+        int recordBytes,
+        int window,
+        long rate,
+        Duration duration,
+        Duration warmup,
+        long records,
+        KeyMode keyMode,
+        StartPosition startPosition,
+        int subscriberCredits,
+        Duration ackTimeout,
+        Duration catchUpTimeout,
+        Duration catchUpMax,
+        Duration progressInterval,
+        boolean verifyRead,
+        boolean verifyData,
+        boolean keepStream,
+        long seed) {
+
+    /** Where the subscribers start. */
+    public enum StartPosition { LATEST, TRIM_HORIZON }
+
+    /** Largest gRPC message the bench accepts (subscription pushes and reads of 10 000 records). */
+    public static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /** grpc-java's default maximum inbound message size, which a server keeps unless configured otherwise. */
+    public static final int DEFAULT_SERVER_INBOUND_BYTES = 4 * 1024 * 1024;
+    /** Largest record the protocol allows (CreateStreamRequest.max_record_size_bytes). */
+    public static final int MAX_RECORD_BYTES = 10 * 1024 * 1024;
+
+    public BenchSettings {
+        require(!target.isBlank(), "--target must be host:port");
+        require(tenant.matches("\\d{12}"), "--tenant must be 12 digits, got '" + tenant + "'");
+        require(streamName.matches("[a-zA-Z0-9_.-]{1,128}"),
+                "--stream must be 1..128 characters of a-z, A-Z, 0-9, '_', '.', '-', got '" + streamName + "'");
+        require(shards >= 1, "--shards must be at least 1, got " + shards);
+        require(producers >= 1 && producers <= Payload.MAX_PRODUCERS,
+                "--producers must be 1.." + Payload.MAX_PRODUCERS + ", got " + producers);
+        require(batchRecords >= 1 && batchRecords <= 10_000, "--batch-records must be 1..10000, got " + batchRecords);
+        require(recordBytes >= Payload.HEADER_BYTES && recordBytes <= MAX_RECORD_BYTES,
+                "--record-bytes must be " + Payload.HEADER_BYTES + ".." + MAX_RECORD_BYTES
+                        + " (the first 16 bytes carry producer, counter and send time), got " + recordBytes);
+        require(window >= 1, "--window must be at least 1, got " + window);
+        require(rate >= 0, "--rate must be 0 (unlimited) or positive, got " + rate);
+        require(records >= 0, "--records must be 0 (use --duration) or positive, got " + records);
+        require(duration == null || !duration.isNegative() && !duration.isZero(), "--duration must be positive");
+        require(records > 0 || duration != null, "give --duration or --records");
+        require(!warmup.isNegative(), "--warmup must not be negative");
+        require(subscriberCredits >= 1, "--subscriber-credits must be at least 1, got " + subscriberCredits);
+        require(ackTimeout.toMillis() > 0, "--ack-timeout must be positive");
+        require(!catchUpTimeout.isNegative(), "--catch-up-timeout must not be negative");
+        require(!catchUpMax.isNegative(), "--catch-up-max must not be negative");
+        require(progressInterval.toMillis() > 0, "--progress-interval must be positive");
+    }
+
+    /** Bytes of record data in one full batch. */
+    public long batchBytes() {
+        return (long) batchRecords * recordBytes;
+    }
+
+    /** Maximum record size to ask for at stream creation: 0 (the service default, 1 MiB) unless records need more. */
+    public int maxRecordSizeToRequest() {
+        int needed = recordBytes + 256; // data plus the longest partition key the service allows
+        return needed <= 1024 * 1024 ? 0 : Math.min(MAX_RECORD_BYTES, needed);
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}
