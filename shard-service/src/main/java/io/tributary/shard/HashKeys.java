@@ -28,8 +28,24 @@ public final class HashKeys {
 
     /** The hash key of a partition key. */
     public static BigInteger ofPartitionKey(String partitionKey) {
-        byte[] digest = MD5.get().digest(partitionKey.getBytes(StandardCharsets.UTF_8));
-        return new BigInteger(1, digest);
+        return new BigInteger(1, digest(partitionKey.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The hash key of a partition key given as UTF-8 bytes, as 16 big-endian bytes. */
+    public static byte[] digest(byte[] partitionKeyUtf8) {
+        return MD5.get().digest(partitionKeyUtf8);
+    }
+
+    /** A key of the space as 16 big-endian bytes. */
+    public static byte[] toBytes(BigInteger key) {
+        if (key.signum() < 0 || key.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException(key + " is outside the hash key space");
+        }
+        byte[] raw = key.toByteArray();
+        byte[] out = new byte[16];
+        int copy = Math.min(16, raw.length);
+        System.arraycopy(raw, raw.length - copy, out, 16 - copy, copy);
+        return out;
     }
 
     /**

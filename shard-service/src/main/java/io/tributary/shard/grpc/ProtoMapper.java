@@ -49,6 +49,15 @@ final class ProtoMapper {
                 .build();
     }
 
+    static java.util.List<StoredRecord> records(ReadResult result) {
+        int index = result.shard().index();
+        java.util.List<StoredRecord> out = new java.util.ArrayList<>(result.records().size());
+        for (LogRecord r : result.records()) {
+            out.add(record(r, index));
+        }
+        return out;
+    }
+
     static Shard shard(ShardInfo s) {
         Shard.Builder b = Shard.newBuilder()
                 .setShardId(s.shardId())

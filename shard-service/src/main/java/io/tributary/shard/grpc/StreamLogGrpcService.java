@@ -15,7 +15,6 @@ import io.tributary.protocol.v1.SubscribeRequest;
 import io.tributary.protocol.v1.SubscribeResponse;
 import io.tributary.shard.AppendResult;
 import io.tributary.shard.LogException;
-import io.tributary.shard.LogRecord;
 import io.tributary.shard.NewRecord;
 import io.tributary.shard.ReadResult;
 import io.tributary.shard.config.ShardServiceConfig;
@@ -91,11 +90,7 @@ public class StreamLogGrpcService extends StreamLogGrpc.StreamLogImplBase {
         ReadResponse.Builder b = ReadResponse.newBuilder()
                 .setNextPosition(ProtoMapper.continuation(result))
                 .setMillisBehindLatest(result.millisBehindLatest());
-        int index = result.shard().index();
-        for (LogRecord r : result.records()) {
-            b.addRecords(ProtoMapper.record(r, index));
-        }
-        return b.build();
+        return b.addAllRecords(ProtoMapper.records(result)).build();
     }
 
     /** One producer's append stream. */
@@ -137,9 +132,11 @@ public class StreamLogGrpcService extends StreamLogGrpc.StreamLogImplBase {
                         public void committed(AppendResult result) {
                             AppendAck.Builder ack = AppendAck.newBuilder().setShardId(result.shard().shardId())
                                     .setArrivalTimestampMillis(result.arrivalMillis());
+                            List<String> sequenceNumbers = new ArrayList<>(result.count());
                             for (int i = 0; i < result.count(); i++) {
-                                ack.addSequenceNumbers(result.sequenceNumber(i));
+                                sequenceNumbers.add(result.sequenceNumber(i));
                             }
+                            ack.addAllSequenceNumbers(sequenceNumbers);
                             respond(AppendResponse.newBuilder().setBatchId(batchId).setAck(ack).build());
                         }
 
@@ -294,10 +291,7 @@ public class StreamLogGrpcService extends StreamLogGrpc.StreamLogImplBase {
             SubscribeResponse.Builder b = SubscribeResponse.newBuilder()
                     .setContinuation(ProtoMapper.continuation(result))
                     .setMillisBehindLatest(result.millisBehindLatest());
-            int index = result.shard().index();
-            for (LogRecord r : result.records()) {
-                b.addRecords(ProtoMapper.record(r, index));
-            }
+            b.addAllRecords(ProtoMapper.records(result));
             synchronized (this) {
                 if (!finished) {
                     out.onNext(b.build());

@@ -1,6 +1,7 @@
 package io.tributary.shard.service;
 
 import com.google.protobuf.ByteString;
+import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.smallrye.mutiny.Uni;
@@ -54,6 +55,7 @@ public class AppendService {
     private final LongCounter appendedRecords;
     private final LongCounter appendedBytes;
     private final LongCounter commits;
+    private final DoubleHistogram commitDuration;
 
     public AppendService(StreamCatalog catalog, ShardLogs logs, BatchRepository repository,
                          ShardServiceConfig config, Meter meter) {
@@ -71,6 +73,8 @@ public class AppendService {
                 .setDescription("Record data bytes committed to the log").setUnit("By").build();
         this.commits = meter.counterBuilder("tributary.shard.commits")
                 .setDescription("Group commits (transactions) of appended batches").setUnit("{commit}").build();
+        this.commitDuration = meter.histogramBuilder("tributary.shard.commit.duration")
+                .setDescription("Time from sending a group's INSERT to its commit returning").setUnit("ms").build();
         meter.gaugeBuilder("tributary.shard.commit.queue.bytes").ofLongs()
                 .setDescription("Bytes of appended batches waiting for their commit").setUnit("By")
                 .buildWithCallback(m -> m.record(queuedBytes.get()));
@@ -169,22 +173,23 @@ public class AppendService {
                 throw new LogException(Reason.INVALID_PARTITION_KEY, "record " + i + ": partition key of " + chars
                         + " characters is outside 1 .. 256");
             }
-            BigInteger hash;
-            if (r.explicitHashKey() != null && !r.explicitHashKey().isEmpty()) {
-                hash = HashKeys.parseExplicit(r.explicitHashKey());
+            byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+            boolean inShard;
+            String explicit = r.explicitHashKey();
+            if (explicit != null && !explicit.isEmpty()) {
+                BigInteger hash = HashKeys.parseExplicit(explicit);
                 if (hash == null) {
                     throw new LogException(Reason.INVALID_HASH_KEY, "record " + i + ": explicit hash key '"
-                            + r.explicitHashKey() + "' is not a decimal integer in 0 .. 2^128-1");
+                            + explicit + "' is not a decimal integer in 0 .. 2^128-1");
                 }
+                inShard = shard.hashKeyRange().contains(hash);
             } else {
-                hash = HashKeys.ofPartitionKey(key);
+                inShard = shard.hashKeyRange().contains(HashKeys.digest(keyBytes));
             }
-            if (!shard.hashKeyRange().contains(hash)) {
-                throw new LogException(Reason.WRONG_SHARD, "record " + i + ": hash key " + hash
-                        + " is outside the range of " + shardId + " (" + shard.hashKeyRange().start() + " .. "
-                        + shard.hashKeyRange().end() + ")");
+            if (!inShard) {
+                throw new LogException(Reason.WRONG_SHARD, "record " + i + ": the hash key of partition key '" + key
+                        + "' is outside the range of " + shardId + " (" + shard.hashKeyRange() + ")");
             }
-            byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
             long size = (long) keyBytes.length + r.data().size();
             if (size > maxSize) {
                 throw new LogException(Reason.RECORD_TOO_LARGE, "record " + i + " of " + size
@@ -299,7 +304,9 @@ public class AppendService {
             } catch (RuntimeException e) {
                 insert = Uni.createFrom().failure(e);
             }
+            long t0 = System.nanoTime();
             insert.subscribe().with(v -> {
+                commitDuration.record((System.nanoTime() - t0) / 1e6);
                 commits.add(1);
                 for (Pending p : group) {
                     p.log.publish(new ShardLog.TailBatch(p.firstPosition, p.keys.length, p.arrivalMillis, p.keys,

@@ -137,11 +137,17 @@ public class ReadService {
 
     private Uni<Void> readStored(OpenShard open, long from, int maxRecords, long maxBytes, List<LogRecord> acc,
                                  long accBytes, int queriesLeft) {
-        int limit = config.read().batchesPerQuery();
+        // Fetch only as many batches as the byte budget can use: a read of 1 MiB must not pull 16 stored
+        // batches of 500 KiB each out of PostgreSQL and decode them for nothing.
+        long average = open.log().averageBatchBytes();
+        long remaining = Math.max(1, maxBytes - accBytes);
+        int limit = average <= 0 ? 1
+                : (int) Math.max(1, Math.min(config.read().batchesPerQuery(), remaining / average + 1));
         return repository.readFrom(open.shard().shardKey(), from, limit).chain(batches -> {
             long bytes = accBytes;
             long next = from;
             for (StoredBatch b : batches) {
+                open.log().observeStoredBatch(b.payload().length);
                 List<LogRecord> records;
                 try {
                     records = RecordBatchCodec.decode(b.payload(), b.firstPosition(), b.arrivalMillis(), next);

@@ -34,6 +34,7 @@ final class ShardLog {
     // Committed state.
     private long committedNext;
     private long headArrivalMillis;
+    private long averageBatchBytes;
     private final TreeMap<Long, TailBatch> tail = new TreeMap<>();
     private long tailBytes;
     private List<Runnable> waiters = new ArrayList<>();
@@ -56,6 +57,18 @@ final class ShardLog {
         return headArrivalMillis;
     }
 
+    /** Recent average size of a committed batch in bytes (its encoded form), or 0 when none was seen. */
+    synchronized long averageBatchBytes() {
+        return averageBatchBytes;
+    }
+
+    /** Lets reads of stored batches teach the estimate when nothing was appended since the start. */
+    synchronized void observeStoredBatch(long bytes) {
+        if (averageBatchBytes == 0) {
+            averageBatchBytes = bytes;
+        }
+    }
+
     /** Makes a committed batch visible to readers and wakes waiting subscribers. */
     void publish(TailBatch batch) {
         List<Runnable> toWake;
@@ -67,6 +80,7 @@ final class ShardLog {
             }
             committedNext = batch.firstPosition() + batch.count();
             headArrivalMillis = batch.arrivalMillis();
+            averageBatchBytes = averageBatchBytes == 0 ? batch.bytes() : (averageBatchBytes * 7 + batch.bytes()) / 8;
             toWake = waiters;
             waiters = new ArrayList<>();
         }

@@ -111,13 +111,22 @@ public class BatchRepository {
         });
     }
 
-    /** Creates the daily partition holding {@code day} if it does not exist. */
+    /**
+     * Creates the daily partition holding {@code day} if it does not exist. An existing partition is left
+     * alone: DDL on it would take a lock that stalls appends and invalidate their prepared plans.
+     */
     public Uni<Void> ensurePartition(LocalDate day) {
         String name = "record_batches_" + PARTITION_SUFFIX.format(day);
-        String sql = "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF record_batches FOR VALUES FROM ('"
-                + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')";
-        String storage = "ALTER TABLE " + name + " ALTER COLUMN payload SET STORAGE EXTERNAL";
-        return pool.query(sql).execute().chain(() -> pool.query(storage).execute()).replaceWithVoid();
+        return pool.preparedQuery("SELECT 1 FROM pg_class WHERE relname = $1").execute(Tuple.of(name))
+                .chain(rows -> {
+                    if (rows.size() > 0) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    String create = "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF record_batches FOR VALUES FROM ('"
+                            + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')";
+                    String storage = "ALTER TABLE " + name + " ALTER COLUMN payload SET STORAGE EXTERNAL";
+                    return pool.query(create).execute().chain(() -> pool.query(storage).execute()).replaceWithVoid();
+                });
     }
 
     /** Deletes up to {@code limit} batches of a shard; returns how many were deleted. */
