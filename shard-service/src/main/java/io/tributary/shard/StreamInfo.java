@@ -16,6 +16,10 @@ public record StreamInfo(long id, String tenantId, String name, StreamStatus sta
         if (index < 0) {
             return null;
         }
+        // Shards are listed by index and created with consecutive indexes: usually a direct hit.
+        if (index < shards.size() && shards.get(index).index() == index) {
+            return shards.get(index);
+        }
         for (ShardInfo s : shards) {
             if (s.index() == index) {
                 return s;
