@@ -85,6 +85,13 @@ public interface ShardServiceConfig {
         /** Recently committed bytes kept in memory per shard, so live readers never touch PostgreSQL. */
         @WithDefault("8388608")
         long tailBytesPerShard();
+
+        /**
+         * Bound of the in-memory tails of all shards together; above it, a shard that commits drops its own
+         * oldest tail batches first.
+         */
+        @WithDefault("268435456")
+        long tailBytesTotal();
     }
 
     interface Subscribe {

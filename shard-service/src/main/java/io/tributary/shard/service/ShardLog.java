@@ -24,6 +24,8 @@ import java.util.TreeMap;
 final class ShardLog {
 
     private final long tailLimitBytes;
+    private final long totalLimitBytes;
+    private final java.util.concurrent.atomic.AtomicLong totalTailBytes;
 
     volatile ShardInfo shard;
 
@@ -39,9 +41,12 @@ final class ShardLog {
     private long tailBytes;
     private List<Runnable> waiters = new ArrayList<>();
 
-    ShardLog(ShardInfo shard, long lastCommittedPosition, long lastArrivalMillis, long tailLimitBytes) {
+    ShardLog(ShardInfo shard, long lastCommittedPosition, long lastArrivalMillis, long tailLimitBytes,
+             long totalLimitBytes, java.util.concurrent.atomic.AtomicLong totalTailBytes) {
         this.shard = shard;
         this.tailLimitBytes = tailLimitBytes;
+        this.totalLimitBytes = totalLimitBytes;
+        this.totalTailBytes = totalTailBytes;
         this.nextPosition = Math.max(lastCommittedPosition + 1, shard.startingPosition());
         this.lastArrivalMillis = lastArrivalMillis;
         this.committedNext = nextPosition;
@@ -75,8 +80,11 @@ final class ShardLog {
         synchronized (this) {
             tail.put(batch.firstPosition(), batch);
             tailBytes += batch.bytes();
-            while (tailBytes > tailLimitBytes && tail.size() > 1) {
-                tailBytes -= tail.pollFirstEntry().getValue().bytes();
+            totalTailBytes.addAndGet(batch.bytes());
+            while (tail.size() > 1 && (tailBytes > tailLimitBytes || totalTailBytes.get() > totalLimitBytes)) {
+                long evicted = tail.pollFirstEntry().getValue().bytes();
+                tailBytes -= evicted;
+                totalTailBytes.addAndGet(-evicted);
             }
             committedNext = batch.firstPosition() + batch.count();
             headArrivalMillis = batch.arrivalMillis();
@@ -150,6 +158,13 @@ final class ShardLog {
             }
         }
         return committedNext;
+    }
+
+    /** Gives the tail's memory back (the shard is no longer served here). */
+    synchronized void release() {
+        totalTailBytes.addAndGet(-tailBytes);
+        tailBytes = 0;
+        tail.clear();
     }
 
     /** A committed batch kept in memory; arrays are never modified after construction. */

@@ -17,12 +17,16 @@ public class ShardLogs {
 
     private final ConcurrentHashMap<Long, ShardLog> logs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Uni<ShardLog>> loading = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong tailBytes = new java.util.concurrent.atomic.AtomicLong();
     private final BatchRepository repository;
     private final ShardServiceConfig config;
 
-    public ShardLogs(BatchRepository repository, ShardServiceConfig config) {
+    public ShardLogs(BatchRepository repository, ShardServiceConfig config, io.opentelemetry.api.metrics.Meter meter) {
         this.repository = repository;
         this.config = config;
+        meter.gaugeBuilder("tributary.shard.tail.bytes").ofLongs()
+                .setDescription("Bytes of recently committed records kept in memory for live readers").setUnit("By")
+                .buildWithCallback(m -> m.record(tailBytes.get()));
     }
 
     /** The shard's log if it is already loaded, else {@code null}. */
@@ -38,7 +42,7 @@ public class ShardLogs {
         }
         return loading.computeIfAbsent(shard.shardKey(), k -> repository.head(k)
                 .map(head -> logs.computeIfAbsent(k, key -> new ShardLog(shard, head.lastPosition(),
-                        head.arrivalMillis(), config.read().tailBytesPerShard())))
+                        head.arrivalMillis(), config.read().tailBytesPerShard(), config.read().tailBytesTotal(), tailBytes)))
                 .eventually(() -> {
                     loading.remove(k);
                 })
@@ -47,6 +51,9 @@ public class ShardLogs {
 
     /** Forgets a shard (its stream was deleted). */
     void drop(long shardKey) {
-        logs.remove(shardKey);
+        ShardLog log = logs.remove(shardKey);
+        if (log != null) {
+            log.release();
+        }
     }
 }
