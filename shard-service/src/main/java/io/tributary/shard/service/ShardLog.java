@@ -74,6 +74,15 @@ final class ShardLog {
         }
     }
 
+    synchronized int waiterCount() {
+        return waiters.size();
+    }
+
+    /** Forgets a wake-up registered with {@link #awaitCommitted} (its subscriber went away). */
+    synchronized void cancelWait(Runnable wakeUp) {
+        waiters.remove(wakeUp);
+    }
+
     /** Makes a committed batch visible to readers and wakes waiting subscribers. */
     void publish(TailBatch batch) {
         List<Runnable> toWake;

@@ -23,8 +23,11 @@ public final class Subscription {
     private final SubscriptionSink sink;
     private final ShardServiceConfig.Subscribe limits;
 
+    private final Runnable wakeUp = this::wokenUp;
     private long next;
     private long credits;
+    /** Registered with the shard's log for its next commit: at most once, however often it is pumped. */
+    private boolean waiting;
     private boolean pumping;
     private boolean again;
     private boolean closed;
@@ -53,6 +56,14 @@ public final class Subscription {
         synchronized (this) {
             closed = true;
         }
+        open.log().cancelWait(wakeUp);
+    }
+
+    private void wokenUp() {
+        synchronized (this) {
+            waiting = false;
+        }
+        pump();
     }
 
     /** Sends what credit, readiness and the log allow. */
@@ -87,7 +98,14 @@ public final class Subscription {
             }
             ShardLog log = open.log();
             if (from >= log.committedNext()) {
-                log.awaitCommitted(from, this::pump);
+                boolean register;
+                synchronized (this) {
+                    register = !waiting;
+                    waiting = true;
+                }
+                if (register) {
+                    log.awaitCommitted(from, wakeUp);
+                }
                 if (finishPassSynchronized()) {
                     continue;
                 }
