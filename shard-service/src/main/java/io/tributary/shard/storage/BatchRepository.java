@@ -122,8 +122,12 @@ public class BatchRepository {
                     if (rows.size() > 0) {
                         return Uni.createFrom().voidItem();
                     }
+                    // Batches are never updated or deleted row by row (partitions are dropped whole), so
+                    // vacuums triggered by inserts would only rewrite every page to set visibility bits,
+                    // doubling the WAL with full-page images. Wraparound protection still freezes the data.
                     String create = "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF record_batches FOR VALUES FROM ('"
-                            + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')";
+                            + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')"
+                            + " WITH (autovacuum_vacuum_insert_threshold = -1, toast.autovacuum_vacuum_insert_threshold = -1)";
                     String storage = "ALTER TABLE " + name + " ALTER COLUMN payload SET STORAGE EXTERNAL";
                     return pool.query(create).execute().chain(() -> pool.query(storage).execute()).replaceWithVoid();
                 });
