@@ -47,7 +47,7 @@ final class DownCommand {
     private int stopLauncher(ProcessHandle launcher) {
         // Every service may use its whole grace period, plus the database and some slack.
         Duration budget = config.stopTimeout().plusSeconds(10).multipliedBy(ServiceSpec.ALL.size()).plusSeconds(60);
-        Console.say("asking the launcher (pid " + launcher.pid() + ") to stop: services in reverse start order, then PostgreSQL");
+        Console.say("asking the launcher (pid " + launcher.pid() + ") to stop: the other services together, then shard-service, then PostgreSQL");
         launcher.destroy();
         long begin = System.nanoTime();
         while (true) {

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code up}: PostgreSQL, then every service in start order, each waited for until ready; then it stays in
- * the foreground until told to stop, and stops everything in reverse order.
+ * the foreground until told to stop, and stops the dependent services together, then the first-started one, then the database.
  *
  * <p>Stopping has one implementation, {@link #stopAll()}, reached from three places: a signal (Ctrl-C,
  * {@code ./tributary down}), a failed start, and the JVM shutdown hook as a backstop. It is idempotent.
@@ -382,7 +382,7 @@ final class UpCommand {
         stopper.start();
     }
 
-    /** Stops the services in reverse start order, then the database; removes the pid files. Idempotent. */
+    /** Stops the dependent services together, then the first-started one (shard-service), then the database; removes the pid files. Idempotent. */
     void stopAll() {
         stopping = true;
         synchronized (lifecycle) {
@@ -391,20 +391,16 @@ final class UpCommand {
             }
             stopped = true;
             if (!running.isEmpty() || embedded != null) {
-                Console.say("stopping services in reverse start order, then the database");
+                Console.say("stopping the services that depend on shard-service, then shard-service, then the database");
             }
-            for (int i = running.size() - 1; i >= 0; i--) {
-                ServiceProcess process = running.get(i);
-                Console.say("stopping " + process.name() + " (pid " + process.pid() + ")");
-                ServiceProcess.StopResult result = process.stop(config.stopTimeout());
-                String code = result.exitCode().isPresent() ? "exit code " + result.exitCode().getAsInt() : "still alive";
-                switch (result.state()) {
-                    case STOPPED -> Console.detail(process.name() + " stopped (" + ServiceProcess.seconds(result.elapsed())
-                            + ", " + code + ")");
-                    case KILLED -> Console.detail(process.name() + " did not stop within " + config.stopTimeout().toSeconds()
-                            + " s: killed (" + code + ")");
-                    case ALREADY_EXITED -> Console.detail(process.name() + " had already exited (" + code + ")");
-                }
+            // The services started after the first one depend only on it, not on each other: stopping them
+            // together keeps the order that matters (dependents before shard-service, everything before the
+            // database) without adding up their shutdown times.
+            List<ServiceProcess> dependents = new ArrayList<>(running.subList(Math.min(1, running.size()), running.size()));
+            java.util.Collections.reverse(dependents);
+            stopTogether(dependents);
+            if (!running.isEmpty()) {
+                stopTogether(List.of(running.get(0)));
             }
             if (embedded != null) {
                 Console.say("stopping PostgreSQL");
@@ -420,6 +416,26 @@ final class UpCommand {
                 PidFiles.delete(workspace.launcherPid());
             }
             Console.say("Tributary stopped.");
+        }
+    }
+
+    private void stopTogether(List<ServiceProcess> processes) {
+        List<java.util.concurrent.CompletableFuture<ServiceProcess.StopResult>> results = new ArrayList<>();
+        for (ServiceProcess process : processes) {
+            Console.say("stopping " + process.name() + " (pid " + process.pid() + ")");
+            results.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> process.stop(config.stopTimeout())));
+        }
+        for (int i = 0; i < processes.size(); i++) {
+            ServiceProcess process = processes.get(i);
+            ServiceProcess.StopResult result = results.get(i).join();
+            String code = result.exitCode().isPresent() ? "exit code " + result.exitCode().getAsInt() : "still alive";
+            switch (result.state()) {
+                case STOPPED -> Console.detail(process.name() + " stopped (" + ServiceProcess.seconds(result.elapsed())
+                        + ", " + code + ")");
+                case KILLED -> Console.detail(process.name() + " did not stop within " + config.stopTimeout().toSeconds()
+                        + " s: killed (" + code + ")");
+                case ALREADY_EXITED -> Console.detail(process.name() + " had already exited (" + code + ")");
+            }
         }
     }
 
