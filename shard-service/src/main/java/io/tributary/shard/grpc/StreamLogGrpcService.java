@@ -100,6 +100,7 @@ public class StreamLogGrpcService extends StreamLogGrpc.StreamLogImplBase {
         private final int window;
         private int inFlight;
         private boolean waitingToRequest;
+        private boolean waitingForRoom;
         private boolean halfClosed;
         private boolean done;
 
@@ -174,12 +175,23 @@ public class StreamLogGrpcService extends StreamLogGrpc.StreamLogImplBase {
                     return;
                 }
                 if (!appends.hasRoom()) {
-                    appends.whenRoom(this::requestIfRoom);
+                    // One registration per session while the queue is full, however many acks arrive.
+                    if (!waitingForRoom) {
+                        waitingForRoom = true;
+                        appends.whenRoom(this::roomAvailable);
+                    }
                     return;
                 }
                 waitingToRequest = false;
             }
             out.request(1);
+        }
+
+        private void roomAvailable() {
+            synchronized (this) {
+                waitingForRoom = false;
+            }
+            requestIfRoom();
         }
 
         @Override
