@@ -2,6 +2,7 @@ package io.tributary.bench;
 
 import io.quarkus.picocli.runtime.annotations.TopCommand;
 import io.tributary.bench.BenchSettings.StartPosition;
+import io.tributary.bench.BenchSettings.AppendForm;
 import io.tributary.bench.ShardMap.KeyMode;
 import io.tributary.bench.config.DurationConverter;
 import picocli.CommandLine;
@@ -84,6 +85,10 @@ public class BenchCommand implements Callable<Integer> {
             description = "md5: random partition keys grouped by the shard of MD5(key); explicit: also an explicit_hash_key in the shard's range.")
     KeyMode keys;
 
+    @Option(names = "--append-form", defaultValue = "ENCODED", paramLabel = "encoded|records",
+            description = "encoded: batches in the log's encoding (encoded_records), as ingest-service sends them; records: one Record message per record.")
+    AppendForm appendForm;
+
     @Option(names = "--start-position", defaultValue = "LATEST", paramLabel = "latest|trim_horizon",
             description = "Where the subscriptions start.")
     StartPosition startPosition;
@@ -140,7 +145,7 @@ public class BenchCommand implements Callable<Integer> {
         String name = stream.isBlank() ? "bench-" + System.currentTimeMillis() : stream;
         Duration measured = duration != null ? duration : records > 0 ? null : Duration.ofSeconds(30);
         return new BenchSettings(target, tenant, name, shards, producers, batchRecords, recordBytes, window, rate,
-                measured, warmup, records, keys, startPosition, subscriberCredits, ackTimeout, catchUpTimeout,
+                measured, warmup, records, keys, appendForm, startPosition, subscriberCredits, ackTimeout, catchUpTimeout,
                 catchUpMax,
                 progressInterval, verifyRead, verifyData, keepStream, seed);
     }

@@ -23,6 +23,7 @@ public record BenchSettings(
         Duration warmup,
         long records,
         KeyMode keyMode,
+        AppendForm appendForm,
         StartPosition startPosition,
         int subscriberCredits,
         Duration ackTimeout,
@@ -33,6 +34,14 @@ public record BenchSettings(
         boolean verifyData,
         boolean keepStream,
         long seed) {
+
+    /** How producers put records into an append request. */
+    public enum AppendForm {
+        /** The log's batch encoding in {@code encoded_records}, as ingest-service sends batches. */
+        ENCODED,
+        /** One {@code Record} message per record. */
+        RECORDS
+    }
 
     /** Where the subscribers start. */
     public enum StartPosition { LATEST, TRIM_HORIZON }

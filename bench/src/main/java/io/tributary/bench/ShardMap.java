@@ -134,11 +134,19 @@ public final class ShardMap {
     /** Partition keys (and, in explicit mode, hash keys) per shard index. Immutable after construction. */
     public static final class KeyPool {
         private final String[][] partitionKeys;
+        private final byte[][][] partitionKeyBytes;
         private final String[][] explicitHashKeys;
 
         KeyPool(String[][] partitionKeys, String[][] explicitHashKeys) {
             this.partitionKeys = partitionKeys;
             this.explicitHashKeys = explicitHashKeys;
+            this.partitionKeyBytes = new byte[partitionKeys.length][][];
+            for (int s = 0; s < partitionKeys.length; s++) {
+                partitionKeyBytes[s] = new byte[partitionKeys[s].length][];
+                for (int k = 0; k < partitionKeys[s].length; k++) {
+                    partitionKeyBytes[s][k] = partitionKeys[s][k].getBytes(StandardCharsets.UTF_8);
+                }
+            }
         }
 
         public int keysPerShard() {
@@ -147,6 +155,11 @@ public final class ShardMap {
 
         public String partitionKey(int shard, int key) {
             return partitionKeys[shard][key];
+        }
+
+        /** {@link #partitionKey} as UTF-8; the array is shared, not to be modified. */
+        public byte[] partitionKeyBytes(int shard, int key) {
+            return partitionKeyBytes[shard][key];
         }
 
         /** The explicit hash key to send, or {@code null} when the server must hash the partition key. */

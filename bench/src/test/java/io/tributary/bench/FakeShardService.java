@@ -1,9 +1,11 @@
 package io.tributary.bench;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.tributary.batch.RecordBatchReader;
 import io.tributary.protocol.v1.AppendAck;
 import io.tributary.protocol.v1.AppendRequest;
 import io.tributary.protocol.v1.AppendResponse;
@@ -32,6 +34,7 @@ import io.tributary.protocol.v1.SubscribeStart;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -267,6 +270,23 @@ final class FakeShardService implements AutoCloseable {
         }
     }
 
+    /** The records of an append request in either of its forms. */
+    private static List<Record> records(AppendRequest request) {
+        if (request.getEncodedRecords().isEmpty()) {
+            return request.getRecordsList();
+        }
+        List<Record> out = new ArrayList<>();
+        RecordBatchReader.read(request.getEncodedRecords().toByteArray(), (i, b, ko, kl, d, dl) -> {
+            Record.Builder r = Record.newBuilder().setPartitionKey(new String(b, ko, kl, StandardCharsets.UTF_8))
+                    .setData(ByteString.copyFrom(b, d, dl));
+            if (request.getExplicitHashKeysCount() > 0) {
+                r.setExplicitHashKey(request.getExplicitHashKeys(i));
+            }
+            out.add(r.build());
+        });
+        return out;
+    }
+
     private final class Log extends StreamLogGrpc.StreamLogImplBase {
         @Override
         public StreamObserver<AppendRequest> append(StreamObserver<AppendResponse> responses) {
@@ -280,7 +300,8 @@ final class FakeShardService implements AutoCloseable {
                         responses.onNext(response.setError(Error.newBuilder().setCode(ErrorCode.SHARD_NOT_FOUND)).build());
                         return;
                     }
-                    for (Record record : request.getRecordsList()) {
+                    List<Record> batch = records(request);
+                    for (Record record : batch) {
                         BigInteger hashKey = record.getExplicitHashKey().isEmpty()
                                 ? ShardMap.md5HashKey(record.getPartitionKey())
                                 : new BigInteger(record.getExplicitHashKey());
@@ -290,7 +311,7 @@ final class FakeShardService implements AutoCloseable {
                             return;
                         }
                     }
-                    List<String> sequenceNumbers = shard.append(request.getRecordsList());
+                    List<String> sequenceNumbers = shard.append(batch);
                     responses.onNext(response.setAck(AppendAck.newBuilder().setShardId(shard.id)
                             .addAllSequenceNumbers(sequenceNumbers).setArrivalTimestampMillis(System.currentTimeMillis())).build());
                 }

@@ -9,4 +9,9 @@ public record AppendResult(ShardInfo shard, long firstPosition, int count, long 
     public String sequenceNumber(int i) {
         return SequenceNumbers.format(firstPosition + i, shard.index());
     }
+
+    /** {@link #sequenceNumber} as ASCII bytes, for the wire. */
+    public com.google.protobuf.ByteString sequenceNumberBytes(int i) {
+        return SequenceNumbers.formatBytes(firstPosition + i, shard.index());
+    }
 }

@@ -36,6 +36,17 @@ public final class HashKeys {
         return MD5.get().digest(partitionKeyUtf8);
     }
 
+    /** Writes the hash key of a partition key's UTF-8 bytes ({@code key[offset ..]}) into {@code out[0 .. 16)}. */
+    public static void digest(byte[] key, int offset, int length, byte[] out) {
+        MessageDigest md5 = MD5.get();
+        md5.update(key, offset, length);
+        try {
+            md5.digest(out, 0, 16);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException("an MD5 digest is 16 bytes", e);
+        }
+    }
+
     /** A key of the space as 16 big-endian bytes. */
     public static byte[] toBytes(BigInteger key) {
         if (key.signum() < 0 || key.compareTo(MAX) > 0) {

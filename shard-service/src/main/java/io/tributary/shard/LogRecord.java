@@ -2,6 +2,14 @@ package io.tributary.shard;
 
 import com.google.protobuf.ByteString;
 
-/** A committed record: its position in the shard, its key, its bytes and its server arrival time. */
-public record LogRecord(long position, String partitionKey, ByteString data, long arrivalMillis) {
+/**
+ * A committed record: its position in the shard, its partition key (UTF-8 bytes), its data and its
+ * server arrival time. Key and data usually share the array of the stored batch instead of copies.
+ */
+public record LogRecord(long position, ByteString partitionKey, ByteString data, long arrivalMillis) {
+
+    /** The partition key as text. */
+    public String partitionKeyString() {
+        return partitionKey.toStringUtf8();
+    }
 }

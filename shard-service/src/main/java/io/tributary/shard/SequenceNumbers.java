@@ -19,6 +19,18 @@ public final class SequenceNumbers {
     }
 
     public static String format(long position, int shardIndex) {
+        return new String(digits(position, shardIndex), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The sequence number as its ASCII bytes: what goes on the wire, without building a string first
+     * (this runs once per acknowledged and per delivered record).
+     */
+    public static com.google.protobuf.ByteString formatBytes(long position, int shardIndex) {
+        return com.google.protobuf.UnsafeByteOperations.unsafeWrap(digits(position, shardIndex));
+    }
+
+    private static byte[] digits(long position, int shardIndex) {
         if (position < 0 || shardIndex < 0 || shardIndex > MAX_SHARD_INDEX) {
             throw new IllegalArgumentException("position " + position + " / shard index " + shardIndex);
         }
@@ -36,7 +48,7 @@ public final class SequenceNumbers {
             digits[i] = (byte) ('0' + s % 10);
             s /= 10;
         }
-        return new String(digits, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return digits;
     }
 
     /**

@@ -3,7 +3,9 @@ package io.tributary.bench.load;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.tributary.batch.RecordBatchWriter;
 import io.tributary.bench.BenchSettings;
+import io.tributary.bench.BenchSettings.AppendForm;
 import io.tributary.bench.Payload;
 import io.tributary.bench.ShardMap;
 import io.tributary.bench.ShardMap.KeyPool;
@@ -52,6 +54,7 @@ public final class Producer implements Runnable {
     private final Latencies latencies;
     private final LoadStats stats;
     private final Semaphore window;
+    private final RecordBatchWriter writer = new RecordBatchWriter(64 * 1024);
     private final Map<Long, InFlight> inFlight = new ConcurrentHashMap<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile Throwable failure;
@@ -115,11 +118,20 @@ public final class Producer implements Runnable {
                 int shard = cursor;
                 cursor = (cursor + 1) % shards.size();
                 byte[] buffer = new byte[count * payload.recordBytes()];
-                AppendRequest request = batch(batchId, shard, counter, count, measured, buffer, random);
-                // The records wrap `buffer` without copying and are serialized in onNext, so the send time can be
-                // stamped after building: the latencies do not include batch assembly.
-                long sentNanos = System.nanoTime();
-                payload.stampSendTime(buffer, count, sentNanos);
+                long sentNanos;
+                AppendRequest request;
+                if (settings.appendForm() == AppendForm.ENCODED) {
+                    // The encoding copies the data and checksums it, so the send time is stamped before:
+                    // the latencies include encoding the batch, as they would in any producer.
+                    sentNanos = System.nanoTime();
+                    request = encodedBatch(batchId, shard, counter, count, measured, buffer, random, sentNanos);
+                } else {
+                    request = batch(batchId, shard, counter, count, measured, buffer, random);
+                    // The records wrap `buffer` without copying and are serialized in onNext, so the send time
+                    // can be stamped after building: the latencies do not include batch assembly.
+                    sentNanos = System.nanoTime();
+                    payload.stampSendTime(buffer, count, sentNanos);
+                }
                 inFlight.put(batchId, new InFlight(shard, counter, count, sentNanos, measured));
                 stats.sent();
                 requests.onNext(request);
@@ -159,6 +171,30 @@ public final class Producer implements Runnable {
             request.addRecords(record);
         }
         return request.build();
+    }
+
+    private AppendRequest encodedBatch(long batchId, int shard, long firstCounter, int count, boolean measured,
+                                       byte[] buffer, SplittableRandom random, long sentNanos) {
+        AppendRequest.Builder request = AppendRequest.newBuilder()
+                .setBatchId(batchId)
+                .setStream(stream)
+                .setShardId(shards.get(shard).shardId());
+        int recordBytes = payload.recordBytes();
+        int keysPerShard = keys.keysPerShard();
+        for (int i = 0; i < count; i++) {
+            payload.write(buffer, i * recordBytes, id, firstCounter + i, measured);
+        }
+        payload.stampSendTime(buffer, count, sentNanos);
+        for (int i = 0; i < count; i++) {
+            int key = random.nextInt(keysPerShard);
+            byte[] keyBytes = keys.partitionKeyBytes(shard, key);
+            writer.add(keyBytes, 0, keyBytes.length, buffer, i * recordBytes, recordBytes);
+            String explicitHashKey = keys.explicitHashKey(shard, key);
+            if (explicitHashKey != null) {
+                request.addExplicitHashKeys(explicitHashKey);
+            }
+        }
+        return request.setEncodedRecords(UnsafeByteOperations.unsafeWrap(writer.finish())).build();
     }
 
     /** Waits (bounded) for the acknowledgements of the window, then half-closes the Append stream. */

@@ -1,12 +1,16 @@
 package io.tributary.shard.grpc;
 
+import io.tributary.batch.RecordBatchWriter;
+import io.tributary.protocol.v1.AppendRequest;
 import io.tributary.protocol.v1.Position;
 import io.tributary.protocol.v1.PositionType;
+import io.tributary.protocol.v1.Record;
 import io.tributary.protocol.v1.Shard;
 import io.tributary.protocol.v1.StoredRecord;
 import io.tributary.protocol.v1.StreamDescription;
 import io.tributary.protocol.v1.StreamRef;
 import io.tributary.protocol.v1.StreamStatus;
+import io.tributary.shard.AppendBatch;
 import io.tributary.shard.LogRecord;
 import io.tributary.shard.ReadResult;
 import io.tributary.shard.SequenceNumbers;
@@ -14,12 +18,63 @@ import io.tributary.shard.ShardIds;
 import io.tributary.shard.ShardInfo;
 import io.tributary.shard.StreamInfo;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.List;
 
 /** Maps between the wire types of the internal API and the log's domain types. */
 final class ProtoMapper {
 
     private ProtoMapper() {
+    }
+
+    /**
+     * The batch of an append request: its encoded records as they are, or its record messages encoded.
+     *
+     * @throws io.tributary.shard.LogException when the request has both forms, or a record message form
+     *                                         batch too large to encode
+     */
+    static AppendBatch appendBatch(AppendRequest request) {
+        boolean encoded = !request.getEncodedRecords().isEmpty();
+        if (encoded && request.getRecordsCount() > 0) {
+            throw new io.tributary.shard.LogException(io.tributary.shard.LogException.Reason.INVALID_ARGUMENT,
+                    "an append request carries records or encoded_records, not both");
+        }
+        if (encoded) {
+            return new AppendBatch(request.getEncodedRecords().toByteArray(), request.getExplicitHashKeysList());
+        }
+        if (request.getRecordsCount() == 0) {
+            throw new io.tributary.shard.LogException(io.tributary.shard.LogException.Reason.INVALID_ARGUMENT,
+                    "a batch must hold at least one record");
+        }
+        if (request.getExplicitHashKeysCount() > 0) {
+            throw new io.tributary.shard.LogException(io.tributary.shard.LogException.Reason.INVALID_ARGUMENT,
+                    "explicit_hash_keys go with encoded_records; records carry their own explicit_hash_key");
+        }
+        long size = 0;
+        for (Record r : request.getRecordsList()) {
+            size += r.getData().size() + 3L * r.getPartitionKey().length() + 10;
+        }
+        if (size > Integer.MAX_VALUE - 64) {
+            throw new io.tributary.shard.LogException(io.tributary.shard.LogException.Reason.LIMIT_EXCEEDED,
+                    "a batch of " + size + " bytes is too large");
+        }
+        RecordBatchWriter writer = new RecordBatchWriter((int) size);
+        List<String> explicit = null;
+        for (int i = 0; i < request.getRecordsCount(); i++) {
+            Record r = request.getRecords(i);
+            byte[] key = r.getPartitionKey().getBytes(StandardCharsets.UTF_8);
+            writer.add(key, 0, key.length, r.getData().asReadOnlyByteBuffer());
+            if (!r.getExplicitHashKey().isEmpty()) {
+                if (explicit == null) {
+                    explicit = new ArrayList<>(Collections.nCopies(request.getRecordsCount(), ""));
+                }
+                explicit.set(i, r.getExplicitHashKey());
+            }
+        }
+        return new AppendBatch(writer.finish(), explicit == null ? List.of() : explicit);
     }
 
     static io.tributary.shard.Position position(Position p) {
@@ -42,8 +97,8 @@ final class ProtoMapper {
 
     static StoredRecord record(LogRecord r, int shardIndex) {
         return StoredRecord.newBuilder()
-                .setSequenceNumber(SequenceNumbers.format(r.position(), shardIndex))
-                .setPartitionKey(r.partitionKey())
+                .setSequenceNumberBytes(SequenceNumbers.formatBytes(r.position(), shardIndex))
+                .setPartitionKeyBytes(r.partitionKey())
                 .setData(r.data())
                 .setArrivalTimestampMillis(r.arrivalMillis())
                 .build();

@@ -9,13 +9,12 @@ import io.tributary.protocol.v1.AppendRequest;
 import io.tributary.protocol.v1.AppendResponse;
 import io.tributary.protocol.v1.ReadRequest;
 import io.tributary.protocol.v1.ReadResponse;
-import io.tributary.protocol.v1.Record;
 import io.tributary.protocol.v1.StreamLogGrpc;
 import io.tributary.protocol.v1.SubscribeRequest;
 import io.tributary.protocol.v1.SubscribeResponse;
+import io.tributary.shard.AppendBatch;
 import io.tributary.shard.AppendResult;
 import io.tributary.shard.LogException;
-import io.tributary.shard.NewRecord;
 import io.tributary.shard.ReadResult;
 import io.tributary.shard.config.ShardServiceConfig;
 import io.tributary.shard.service.AppendCallback;
@@ -114,13 +113,19 @@ public class StreamLogGrpcService extends StreamLogGrpc.StreamLogImplBase {
             synchronized (this) {
                 inFlight++;
             }
-            List<NewRecord> records = new ArrayList<>(request.getRecordsCount());
-            for (Record r : request.getRecordsList()) {
-                records.add(new NewRecord(r.getPartitionKey(), r.getExplicitHashKey(), r.getData()));
-            }
             long batchId = request.getBatchId();
+            AppendBatch batch;
+            try {
+                batch = ProtoMapper.appendBatch(request);
+            } catch (LogException e) {
+                batch = null;
+                refuseBatch(batchId, e);
+            }
+            if (batch == null) {
+                return;
+            }
             appends.append(request.getStream().getTenantId(), request.getStream().getStreamName(),
-                    request.getShardId(), records, request.getTraceparent(), new AppendCallback() {
+                    request.getShardId(), batch, request.getTraceparent(), new AppendCallback() {
                         @Override
                         public void queued() {
                             synchronized (AppendSession.this) {
@@ -133,11 +138,9 @@ public class StreamLogGrpcService extends StreamLogGrpc.StreamLogImplBase {
                         public void committed(AppendResult result) {
                             AppendAck.Builder ack = AppendAck.newBuilder().setShardId(result.shard().shardId())
                                     .setArrivalTimestampMillis(result.arrivalMillis());
-                            List<String> sequenceNumbers = new ArrayList<>(result.count());
                             for (int i = 0; i < result.count(); i++) {
-                                sequenceNumbers.add(result.sequenceNumber(i));
+                                ack.addSequenceNumbersBytes(result.sequenceNumberBytes(i));
                             }
-                            ack.addAllSequenceNumbers(sequenceNumbers);
                             respond(AppendResponse.newBuilder().setBatchId(batchId).setAck(ack).build());
                         }
 
@@ -147,6 +150,14 @@ public class StreamLogGrpcService extends StreamLogGrpc.StreamLogImplBase {
                                     .setError(GrpcErrors.error(error)).build());
                         }
                     });
+        }
+
+        /** Answers a batch refused before it reached the log; it still takes its turn in the request order. */
+        private void refuseBatch(long batchId, LogException error) {
+            synchronized (this) {
+                waitingToRequest = true;
+            }
+            respond(AppendResponse.newBuilder().setBatchId(batchId).setError(GrpcErrors.error(error)).build());
         }
 
         private void respond(AppendResponse response) {

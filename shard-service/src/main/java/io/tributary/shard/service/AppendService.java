@@ -1,22 +1,23 @@
 package io.tributary.shard.service;
 
-import com.google.protobuf.ByteString;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.smallrye.mutiny.Uni;
+import io.tributary.batch.MalformedBatchException;
+import io.tributary.batch.RecordBatchReader;
+import io.tributary.shard.AppendBatch;
 import io.tributary.shard.AppendResult;
 import io.tributary.shard.HashKeys;
 import io.tributary.shard.LogException;
 import io.tributary.shard.LogException.Reason;
-import io.tributary.shard.NewRecord;
+import io.tributary.shard.PartitionKeys;
 import io.tributary.shard.ShardInfo;
 import io.tributary.shard.StreamInfo;
 import io.tributary.shard.StreamStatus;
 import io.tributary.shard.config.ShardServiceConfig;
 import io.tributary.shard.storage.BatchRepository;
 import io.tributary.shard.storage.BatchRow;
-import io.tributary.shard.storage.RecordBatchCodec;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.math.BigInteger;
@@ -48,6 +49,9 @@ public class AppendService {
     private final ShardLogs logs;
     private final BatchRepository repository;
     private final ShardServiceConfig config;
+    // Varint lengths of key and data: an encoded batch may exceed the byte limit of its records by this much per record.
+    private static final int MAX_FRAMING_PER_RECORD = 10;
+
     private final CommitPipeline[] pipelines;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final Queue<Runnable> roomWaiters = new ConcurrentLinkedQueue<>();
@@ -94,23 +98,23 @@ public class AppendService {
     }
 
     /** Appends a batch of records to one shard; see {@link AppendCallback} for the outcome. */
-    public void append(String tenantId, String streamName, String shardId, List<NewRecord> records,
+    public void append(String tenantId, String streamName, String shardId, AppendBatch batch,
                        String traceparent, AppendCallback callback) {
         StreamInfo stream = catalog.cached(tenantId, streamName);
         if (stream != null) {
-            appendTo(stream, shardId, records, traceparent, callback);
+            appendTo(stream, shardId, batch, traceparent, callback);
             return;
         }
         catalog.find(tenantId, streamName).subscribe().with(
-                s -> appendTo(s, shardId, records, traceparent, callback),
+                s -> appendTo(s, shardId, batch, traceparent, callback),
                 e -> refuse(callback, StorageErrors.asLogException(e)));
     }
 
-    private void appendTo(StreamInfo stream, String shardId, List<NewRecord> records, String traceparent,
+    private void appendTo(StreamInfo stream, String shardId, AppendBatch batch, String traceparent,
                           AppendCallback callback) {
         Pending pending;
         try {
-            pending = prepare(stream, shardId, records, traceparent, callback);
+            pending = prepare(stream, shardId, batch, traceparent, callback);
         } catch (LogException e) {
             refuse(callback, e);
             return;
@@ -137,7 +141,7 @@ public class AppendService {
         pending.callback.queued();
     }
 
-    private Pending prepare(StreamInfo stream, String shardId, List<NewRecord> records, String traceparent,
+    private Pending prepare(StreamInfo stream, String shardId, AppendBatch batch, String traceparent,
                             AppendCallback callback) {
         if (stream.status() != StreamStatus.ACTIVE) {
             throw new LogException(Reason.STREAM_NOT_ACTIVE,
@@ -151,70 +155,114 @@ public class AppendService {
         if (!shard.isOpen()) {
             throw new LogException(Reason.SHARD_CLOSED, "Shard " + shardId + " is closed to writes.");
         }
-        int n = records.size();
-        if (n == 0) {
-            throw new LogException(Reason.INVALID_ARGUMENT, "a batch must hold at least one record");
+        byte[] payload = batch.encoded();
+        if (payload.length > config.append().maxBatchBytes() + (long) MAX_FRAMING_PER_RECORD * config.append().maxBatchRecords()) {
+            throw new LogException(Reason.LIMIT_EXCEEDED, "an encoded batch of " + payload.length
+                    + " bytes exceeds the limit of " + config.append().maxBatchBytes() + " bytes of records");
+        }
+        int n;
+        try {
+            n = RecordBatchReader.verify(payload);
+        } catch (MalformedBatchException e) {
+            throw new LogException(Reason.INVALID_ARGUMENT, "encoded records: " + e.getMessage());
         }
         int maxRecords = config.append().maxBatchRecords();
         if (n > maxRecords) {
             throw new LogException(Reason.LIMIT_EXCEEDED, "a batch of " + n + " records exceeds the limit of "
                     + maxRecords + " records");
         }
-        byte[][] keys = new byte[n][];
-        ByteString[] data = new ByteString[n];
-        String[] keyStrings = new String[n];
-        long bytes = 0;
-        int maxSize = stream.maxRecordSizeBytes();
-        for (int i = 0; i < n; i++) {
-            NewRecord r = records.get(i);
-            String key = r.partitionKey();
-            int chars = key == null ? 0 : key.codePointCount(0, key.length());
-            if (chars < 1 || chars > 256) {
-                throw new LogException(Reason.INVALID_PARTITION_KEY, "record " + i + ": partition key of " + chars
-                        + " characters is outside 1 .. 256");
+        List<String> explicit = batch.explicitHashKeys();
+        if (!explicit.isEmpty() && explicit.size() != n) {
+            throw new LogException(Reason.INVALID_ARGUMENT, "a batch of " + n + " records carries "
+                    + explicit.size() + " explicit hash keys; send none or one per record");
+        }
+        BatchValidator validator = new BatchValidator(stream, shard, explicit, n);
+        try {
+            RecordBatchReader.readVerified(payload, validator);
+        } catch (MalformedBatchException e) {
+            throw new LogException(Reason.INVALID_ARGUMENT, "encoded records: " + e.getMessage());
+        }
+        if (validator.bytes > config.append().maxBatchBytes()) {
+            throw new LogException(Reason.LIMIT_EXCEEDED, "a batch of " + validator.bytes
+                    + " bytes exceeds the limit of " + config.append().maxBatchBytes() + " bytes");
+        }
+        Pending p = new Pending();
+        p.shard = shard;
+        p.count = n;
+        p.layout = validator.layout;
+        p.payload = payload;
+        p.bytes = payload.length;
+        p.dataBytes = validator.bytes;
+        p.traceparent = traceparent == null || traceparent.isEmpty() ? null : traceparent;
+        p.callback = callback;
+        return p;
+    }
+
+    /**
+     * Checks every record of an encoded batch in place (key length and UTF-8, hash key in the shard's
+     * range, record size) and notes where each record lies in the payload, for the in-memory tail.
+     */
+    private static final class BatchValidator implements RecordBatchReader.RecordVisitor {
+
+        private final StreamInfo stream;
+        private final ShardInfo shard;
+        private final List<String> explicit;
+        private final int maxSize;
+        private final byte[] digest = new byte[16];
+        final int[] layout;
+        long bytes;
+
+        BatchValidator(StreamInfo stream, ShardInfo shard, List<String> explicit, int count) {
+            this.stream = stream;
+            this.shard = shard;
+            this.explicit = explicit;
+            this.maxSize = stream.maxRecordSizeBytes();
+            this.layout = new int[count * 4];
+        }
+
+        @Override
+        public void record(int i, byte[] b, int keyOffset, int keyLength, int dataOffset, int dataLength) {
+            int chars = keyLength == 0 || keyLength > 4 * PartitionKeys.MAX_CHARACTERS ? keyLength
+                    : PartitionKeys.characters(b, keyOffset, keyLength);
+            if (chars < 0) {
+                throw new LogException(Reason.INVALID_PARTITION_KEY, "record " + i + ": partition key is not valid UTF-8");
             }
-            byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+            if (chars < 1 || chars > PartitionKeys.MAX_CHARACTERS) {
+                throw new LogException(Reason.INVALID_PARTITION_KEY, "record " + i + ": partition key of "
+                        + (keyLength > 4 * PartitionKeys.MAX_CHARACTERS ? "more than 1024 bytes" : chars + " characters")
+                        + " is outside 1 .. " + PartitionKeys.MAX_CHARACTERS);
+            }
             boolean inShard;
-            String explicit = r.explicitHashKey();
-            if (explicit != null && !explicit.isEmpty()) {
-                BigInteger hash = HashKeys.parseExplicit(explicit);
+            String explicitKey = explicit.isEmpty() ? null : explicit.get(i);
+            if (explicitKey != null && !explicitKey.isEmpty()) {
+                BigInteger hash = HashKeys.parseExplicit(explicitKey);
                 if (hash == null) {
                     throw new LogException(Reason.INVALID_HASH_KEY, "record " + i + ": explicit hash key '"
-                            + explicit + "' is not a decimal integer in 0 .. 2^128-1");
+                            + explicitKey + "' is not a decimal integer in 0 .. 2^128-1");
                 }
                 inShard = shard.hashKeyRange().contains(hash);
             } else {
-                inShard = shard.hashKeyRange().contains(HashKeys.digest(keyBytes));
+                HashKeys.digest(b, keyOffset, keyLength, digest);
+                inShard = shard.hashKeyRange().contains(digest);
             }
             if (!inShard) {
-                throw new LogException(Reason.WRONG_SHARD, "record " + i + ": the hash key of partition key '" + key
-                        + "' is outside the range of " + shardId + " (" + shard.hashKeyRange() + ")");
+                throw new LogException(Reason.WRONG_SHARD, "record " + i + ": the hash key of partition key '"
+                        + new String(b, keyOffset, keyLength, StandardCharsets.UTF_8) + "' is outside the range of "
+                        + shard.shardId() + " (" + shard.hashKeyRange() + ")");
             }
-            long size = (long) keyBytes.length + r.data().size();
+            long size = (long) keyLength + dataLength;
             if (size > maxSize) {
                 throw new LogException(Reason.RECORD_TOO_LARGE, "record " + i + " of " + size
                         + " bytes (data plus partition key) exceeds the " + maxSize + "-byte limit of stream "
                         + stream.name());
             }
-            keys[i] = keyBytes;
-            keyStrings[i] = key;
-            data[i] = r.data();
             bytes += size;
+            int at = i * 4;
+            layout[at] = keyOffset;
+            layout[at + 1] = keyLength;
+            layout[at + 2] = dataOffset;
+            layout[at + 3] = dataLength;
         }
-        if (bytes > config.append().maxBatchBytes()) {
-            throw new LogException(Reason.LIMIT_EXCEEDED, "a batch of " + bytes + " bytes exceeds the limit of "
-                    + config.append().maxBatchBytes() + " bytes");
-        }
-        Pending p = new Pending();
-        p.shard = shard;
-        p.keys = keyStrings;
-        p.data = data;
-        p.payload = RecordBatchCodec.encode(keys, data);
-        p.bytes = p.payload.length;
-        p.dataBytes = bytes;
-        p.traceparent = traceparent == null || traceparent.isEmpty() ? null : traceparent;
-        p.callback = callback;
-        return p;
     }
 
     private static void refuse(AppendCallback callback, LogException e) {
@@ -240,8 +288,8 @@ public class AppendService {
     private static final class Pending {
         ShardInfo shard;
         ShardLog log;
-        String[] keys;
-        ByteString[] data;
+        int count;
+        int[] layout;
         byte[] payload;
         long bytes;
         long dataBytes;
@@ -290,12 +338,12 @@ public class AppendService {
             for (Pending p : group) {
                 ShardLog log = p.log;
                 p.firstPosition = log.nextPosition;
-                log.nextPosition += p.keys.length;
+                log.nextPosition += p.count;
                 // Arrival times never go backwards within a shard, so AT_TIMESTAMP reads stay ordered.
                 p.arrivalMillis = Math.max(now, log.lastArrivalMillis);
                 log.lastArrivalMillis = p.arrivalMillis;
-                rows.add(new BatchRow(p.shard.shardKey(), p.firstPosition, p.firstPosition + p.keys.length - 1,
-                        p.arrivalMillis, p.keys.length, writerEpoch, p.traceparent, p.payload));
+                rows.add(new BatchRow(p.shard.shardKey(), p.firstPosition, p.firstPosition + p.count - 1,
+                        p.arrivalMillis, p.count, writerEpoch, p.traceparent, p.payload));
             }
             long released = groupBytes;
             Uni<Void> insert;
@@ -309,11 +357,11 @@ public class AppendService {
                 commitDuration.record((System.nanoTime() - t0) / 1e6);
                 commits.add(1);
                 for (Pending p : group) {
-                    p.log.publish(new ShardLog.TailBatch(p.firstPosition, p.keys.length, p.arrivalMillis, p.keys,
-                            p.data, p.bytes));
-                    appendedRecords.add(p.keys.length);
+                    p.log.publish(new ShardLog.TailBatch(p.firstPosition, p.count, p.arrivalMillis, p.payload,
+                            p.layout, p.bytes));
+                    appendedRecords.add(p.count);
                     appendedBytes.add(p.dataBytes);
-                    p.callback.committed(new AppendResult(p.shard, p.firstPosition, p.keys.length, p.arrivalMillis));
+                    p.callback.committed(new AppendResult(p.shard, p.firstPosition, p.count, p.arrivalMillis));
                 }
                 released(released);
                 commitNext();

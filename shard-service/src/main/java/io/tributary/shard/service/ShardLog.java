@@ -1,6 +1,7 @@
 package io.tributary.shard.service;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.tributary.batch.RecordBatchReader;
 import io.tributary.shard.LogRecord;
 import io.tributary.shard.ShardInfo;
 
@@ -138,12 +139,18 @@ final class ShardLog {
         for (Map.Entry<Long, TailBatch> e : tail.tailMap(startKey, true).entrySet()) {
             TailBatch b = e.getValue();
             int i = (int) Math.max(0, from - b.firstPosition());
+            int[] layout = b.layout();
+            byte[] payload = b.payload();
             for (; i < b.count(); i++) {
-                int size = b.data()[i].size();
+                int at = i * 4;
+                int size = layout[at + 3];
                 if (out.size() >= maxRecords || (!out.isEmpty() && bytes + size > maxBytes)) {
                     return out;
                 }
-                out.add(new LogRecord(b.firstPosition() + i, b.keys()[i], b.data()[i], b.arrivalMillis()));
+                // The payload is never modified once committed, so records may share it.
+                out.add(new LogRecord(b.firstPosition() + i,
+                        UnsafeByteOperations.unsafeWrap(payload, layout[at], layout[at + 1]),
+                        UnsafeByteOperations.unsafeWrap(payload, layout[at + 2], size), b.arrivalMillis()));
                 bytes += size;
             }
         }
@@ -176,7 +183,22 @@ final class ShardLog {
         tail.clear();
     }
 
-    /** A committed batch kept in memory; arrays are never modified after construction. */
-    record TailBatch(long firstPosition, int count, long arrivalMillis, String[] keys, ByteString[] data, long bytes) {
+    /**
+     * A committed batch kept in memory as its encoded payload; {@code layout} holds key offset, key length,
+     * data offset and data length of each record in turn. Arrays are never modified after construction.
+     */
+    record TailBatch(long firstPosition, int count, long arrivalMillis, byte[] payload, int[] layout, long bytes) {
+
+        /** A tail batch of an encoded payload, its layout read from it. */
+        static TailBatch of(long firstPosition, long arrivalMillis, byte[] payload) {
+            int[] layout = new int[RecordBatchReader.verify(payload) * 4];
+            int count = RecordBatchReader.read(payload, (i, b, keyOffset, keyLength, dataOffset, dataLength) -> {
+                layout[i * 4] = keyOffset;
+                layout[i * 4 + 1] = keyLength;
+                layout[i * 4 + 2] = dataOffset;
+                layout[i * 4 + 3] = dataLength;
+            });
+            return new TailBatch(firstPosition, count, arrivalMillis, payload, layout, payload.length);
+        }
     }
 }

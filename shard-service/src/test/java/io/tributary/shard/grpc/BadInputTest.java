@@ -7,6 +7,8 @@ import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.tributary.embeddeddb.PostgresTestResource;
+import io.tributary.batch.RecordBatchWriter;
+import io.tributary.protocol.v1.AppendRequest;
 import io.tributary.protocol.v1.AppendResponse;
 import io.tributary.protocol.v1.CreateStreamRequest;
 import io.tributary.protocol.v1.ErrorCode;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static io.tributary.shard.grpc.LogClient.at;
@@ -163,6 +166,69 @@ class BadInputTest {
                 () -> client.read("no-such-stream-" + System.nanoTime(), shard0, position(PositionType.LATEST), 1));
         assertStatus(Status.Code.NOT_FOUND, "SHARD_NOT_FOUND",
                 () -> client.read(stream, "shardId-000000000002", position(PositionType.LATEST), 1));
+    }
+
+    private void assertRefusedAndNothingStored(ErrorCode code, AppendRequest request) {
+        AppendResponse r = client.appendOne(request);
+        assertTrue(r.hasError(), "expected " + code);
+        assertEquals(code, r.getError().getCode(), r.getError().getMessage());
+        for (String s : List.of(shard0, shard1)) {
+            assertEquals(0, client.readAll(stream, s, position(PositionType.TRIM_HORIZON)).size(),
+                    "a refused batch leaves nothing behind");
+        }
+    }
+
+    private AppendRequest encoded(String shardId, byte[] encoded, List<String> explicitHashKeys) {
+        return AppendRequest.newBuilder().setBatchId(1).setStream(LogClient.ref(stream)).setShardId(shardId)
+                .setEncodedRecords(ByteString.copyFrom(encoded)).addAllExplicitHashKeys(explicitHashKeys).build();
+    }
+
+    private byte[] encodedBatch(String shardId, int records) {
+        RecordBatchWriter writer = new RecordBatchWriter();
+        for (int i = 0; i < records; i++) {
+            writer.add(keyIn(shardId), ("record " + i).getBytes(StandardCharsets.UTF_8));
+        }
+        return writer.finish();
+    }
+
+    @Test
+    void rejectsEncodedBatchThatFailsItsChecksum() {
+        byte[] batch = encodedBatch(shard0, 3);
+        batch[batch.length - 6] ^= 0x01;
+        assertRefusedAndNothingStored(ErrorCode.INVALID_ARGUMENT, encoded(shard0, batch, List.of()));
+        assertRefusedAndNothingStored(ErrorCode.INVALID_ARGUMENT, encoded(shard0, new byte[]{1, 2, 3}, List.of()));
+    }
+
+    @Test
+    void rejectsEncodedPartitionKeyThatIsNotUtf8() {
+        RecordBatchWriter writer = new RecordBatchWriter();
+        writer.add(keyIn(shard0), new byte[1]);
+        byte[] badKey = {(byte) 0xc3, (byte) 0x28};
+        writer.add(badKey, 0, badKey.length, new byte[1], 0, 1);
+        assertRefusedAndNothingStored(ErrorCode.INVALID_PARTITION_KEY, encoded(shard0, writer.finish(), List.of()));
+    }
+
+    @Test
+    void rejectsEncodedRecordsOfAnotherShard() {
+        RecordBatchWriter writer = new RecordBatchWriter();
+        writer.add(keyIn(shard0), new byte[1]);
+        writer.add(keyIn(shard1), new byte[1]);
+        assertRefusedAndNothingStored(ErrorCode.WRONG_SHARD, encoded(shard0, writer.finish(), List.of()));
+    }
+
+    @Test
+    void rejectsExplicitHashKeysThatAreNotOnePerRecord() {
+        String inShard1 = description.getShards(1).getStartingHashKey();
+        assertRefusedAndNothingStored(ErrorCode.INVALID_ARGUMENT, encoded(shard1, encodedBatch(shard1, 3), List.of(inShard1)));
+        AppendResponse ok = client.appendOne(encoded(shard1, encodedBatch(shard0, 2), List.of(inShard1, inShard1)));
+        assertTrue(ok.hasAck(), "explicit hash keys override the keys' hashes: " + ok);
+    }
+
+    @Test
+    void rejectsRequestCarryingBothRecordFormsAtOnce() {
+        AppendRequest both = encoded(shard0, encodedBatch(shard0, 1), List.of()).toBuilder()
+                .addRecords(record(keyIn(shard0), new byte[1])).build();
+        assertRefusedAndNothingStored(ErrorCode.INVALID_ARGUMENT, both);
     }
 
     @Test

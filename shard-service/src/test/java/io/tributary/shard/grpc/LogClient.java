@@ -79,6 +79,11 @@ public final class LogClient {
         return Record.newBuilder().setPartitionKey(key).setData(ByteString.copyFrom(data)).build();
     }
 
+    /** A batch id no other request of this JVM carries. */
+    public static long nextBatchId() {
+        return BATCH_IDS.incrementAndGet();
+    }
+
     public static AppendRequest batch(String stream, String shardId, List<Record> records) {
         return AppendRequest.newBuilder().setBatchId(BATCH_IDS.incrementAndGet()).setStream(ref(stream))
                 .setShardId(shardId).addAllRecords(records).build();

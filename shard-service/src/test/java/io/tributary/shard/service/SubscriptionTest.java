@@ -1,6 +1,6 @@
 package io.tributary.shard.service;
 
-import com.google.protobuf.ByteString;
+import io.tributary.batch.RecordBatchWriter;
 import io.tributary.shard.HashKeyRange;
 import io.tributary.shard.HashKeys;
 import io.tributary.shard.LogException;
@@ -10,6 +10,7 @@ import io.tributary.shard.config.ShardServiceConfig;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,13 +57,11 @@ class SubscriptionTest {
     };
 
     private void commit(long first, int count) {
-        String[] keys = new String[count];
-        ByteString[] data = new ByteString[count];
+        RecordBatchWriter writer = new RecordBatchWriter();
         for (int i = 0; i < count; i++) {
-            keys[i] = "k";
-            data[i] = ByteString.copyFromUtf8("r" + (first + i));
+            writer.add("k", ("r" + (first + i)).getBytes(StandardCharsets.UTF_8));
         }
-        log.publish(new ShardLog.TailBatch(first, count, 1000, keys, data, count * 2L));
+        log.publish(ShardLog.TailBatch.of(first, 1000, writer.finish()));
     }
 
     @Test
