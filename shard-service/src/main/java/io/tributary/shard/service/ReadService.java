@@ -76,6 +76,36 @@ public class ReadService {
                 .chain(open -> resolve(open, position).chain(start -> readFrom(open, start, records, bytes)));
     }
 
+    /**
+     * Resolves a position of a shard to the first position a read from it returns, checking that the
+     * stream, the shard and the position exist.
+     */
+    public Uni<ResolvedPosition> resolve(String tenantId, String streamName, String shardId, Position position) {
+        return open(tenantId, streamName, shardId)
+                .chain(open -> resolve(open, position).map(p -> new ResolvedPosition(open.stream(), open.shard(), p)));
+    }
+
+    /** Reads from a position resolved earlier with {@link #resolve(String, String, String, Position)}. */
+    public Uni<ReadResult> readAt(String tenantId, String streamName, String shardId, long position, int maxRecords,
+                                  int maxBytes) {
+        if (maxRecords < 0 || maxRecords > MAX_RECORDS) {
+            return Uni.createFrom().failure(new LogException(Reason.INVALID_ARGUMENT,
+                    "limit " + maxRecords + " is outside 1 .. " + MAX_RECORDS));
+        }
+        int records = maxRecords == 0 ? MAX_RECORDS : maxRecords;
+        int bytes = maxBytes <= 0 ? config.read().defaultMaxBytes() : maxBytes;
+        return open(tenantId, streamName, shardId).chain(open -> {
+            if (position < open.shard().startingPosition() || position > open.log().committedNext()) {
+                return invalidPosition("position " + position + " does not exist in " + shardId);
+            }
+            return readFrom(open, position, records, bytes);
+        });
+    }
+
+    /** A position resolved in a shard. */
+    public record ResolvedPosition(StreamInfo stream, ShardInfo shard, long position) {
+    }
+
     /** Resolves a position to the first position to read. */
     Uni<Long> resolve(OpenShard open, Position position) {
         ShardInfo shard = open.shard();

@@ -99,8 +99,13 @@ class StreamAdminTest {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> client.read(name, d.getShards(0).getShardId(), LogClient.position(PositionType.TRIM_HORIZON), 10));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
-        assertEquals(StreamStatus.DELETING, admin.describeStream(DescribeStreamRequest.newBuilder()
-                .setStream(LogClient.ref(name)).build()).getStatus());
+        StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> admin.describeStream(
+                DescribeStreamRequest.newBuilder().setStream(LogClient.ref(name)).build()));
+        assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode(), "a deleted stream is gone from the API at once");
+        StreamDescription reborn = client.create(name, 2);
+        assertEquals(2, reborn.getShardsCount(), "its name is free at once, while its data is purged");
+        assertEquals(0, client.readAll(name, reborn.getShards(0).getShardId(), LogClient.position(PositionType.TRIM_HORIZON)).size(),
+                "the new stream does not see the deleted stream's records");
         StatusRuntimeException again = assertThrows(StatusRuntimeException.class,
                 () -> admin.deleteStream(DeleteStreamRequest.newBuilder().setStream(LogClient.ref("never-" + System.nanoTime())).build()));
         assertEquals(Status.Code.NOT_FOUND, again.getStatus().getCode());

@@ -1,0 +1,419 @@
+package io.tributary.shard.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.tributary.aws.AwsException;
+import io.tributary.aws.AwsRequest;
+import io.tributary.aws.AwsResponses;
+import io.tributary.shard.LogRecord;
+import io.tributary.shard.Position;
+import io.tributary.shard.ReadResult;
+import io.tributary.shard.SequenceNumbers;
+import io.tributary.shard.ShardIds;
+import io.tributary.shard.ShardInfo;
+import io.tributary.shard.StreamInfo;
+import io.tributary.shard.config.ShardServiceConfig;
+import io.tributary.shard.service.ReadService;
+import io.tributary.shard.service.StreamAdminService;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+
+/**
+ * The Kinesis Data Streams operations served by shard-service (everything but PutRecord and PutRecords,
+ * which ingest-service serves). Each takes the caller's tenant (set by the gateway after authentication)
+ * and a request document, and answers a response document or fails with an {@link AwsException}.
+ */
+@ApplicationScoped
+public class KinesisOperations {
+
+    /** Largest GetRecords answer in bytes of record data, as Kinesis. */
+    static final int GET_RECORDS_MAX_BYTES = 10 * 1024 * 1024;
+    private static final String STREAM_MODE_PROVISIONED = "PROVISIONED";
+    private static final int ON_DEMAND_INITIAL_SHARDS = 4;
+
+    private final StreamAdminService admin;
+    private final ReadService reads;
+    private final ShardIterators iterators;
+    private final ShardServiceConfig config;
+
+    public KinesisOperations(StreamAdminService admin, ReadService reads, ShardIterators iterators,
+                             ShardServiceConfig config) {
+        this.admin = admin;
+        this.reads = reads;
+        this.iterators = iterators;
+        this.config = config;
+    }
+
+    /** Runs one operation by its name (the part of {@code X-Amz-Target} after the dot). */
+    public Uni<ObjectNode> invoke(String operation, String tenantId, AwsRequest request) {
+        try {
+            return switch (operation) {
+                case "CreateStream" -> createStream(tenantId, request);
+                case "DeleteStream" -> deleteStream(tenantId, request);
+                case "DescribeStream" -> describeStream(tenantId, request);
+                case "DescribeStreamSummary" -> describeStreamSummary(tenantId, request);
+                case "ListStreams" -> listStreams(tenantId, request);
+                case "ListShards" -> listShards(tenantId, request);
+                case "GetShardIterator" -> getShardIterator(tenantId, request);
+                case "GetRecords" -> getRecords(tenantId, request);
+                case "PutRecord", "PutRecords" -> Uni.createFrom().failure(AwsException.invalidArgument(
+                        operation + " is served by ingest-service; send it through the gateway"));
+                case "SplitShard", "MergeShards", "UpdateShardCount", "RegisterStreamConsumer",
+                     "DeregisterStreamConsumer", "DescribeStreamConsumer", "ListStreamConsumers", "SubscribeToShard",
+                     "StartStreamEncryption", "StopStreamEncryption", "EnableEnhancedMonitoring",
+                     "DisableEnhancedMonitoring", "UpdateStreamMode", "IncreaseStreamRetentionPeriod",
+                     "DecreaseStreamRetentionPeriod", "AddTagsToStream", "RemoveTagsFromStream", "ListTagsForStream",
+                     "TagResource", "UntagResource", "ListTagsForResource", "DescribeLimits",
+                     "DescribeAccountSettings", "UpdateAccountSettings", "GetResourcePolicy", "PutResourcePolicy",
+                     "DeleteResourcePolicy", "UpdateMaxRecordSize", "UpdateStreamWarmThroughput" ->
+                        Uni.createFrom().failure(new AwsException("UnsupportedOperationException", 400,
+                                operation + " is not supported by Tributary yet."));
+                default -> Uni.createFrom().failure(AwsException.unknownOperation(
+                        "Kinesis_20131202." + operation + " is not an operation of Kinesis Data Streams."));
+            };
+        } catch (RuntimeException e) {
+            return Uni.createFrom().failure(e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Streams
+    // ------------------------------------------------------------------------------------------------
+
+    private Uni<ObjectNode> createStream(String tenantId, AwsRequest request) {
+        String name = request.requiredString("StreamName");
+        StreamAddress.checkName(name, "streamName");
+        AwsRequest mode = request.structure("StreamModeDetails");
+        String streamMode = mode == null ? STREAM_MODE_PROVISIONED : mode.requiredString("StreamMode");
+        if (!streamMode.equals(STREAM_MODE_PROVISIONED) && !streamMode.equals("ON_DEMAND")) {
+            throw AwsException.validation("1 validation error detected: Value '" + streamMode
+                    + "' at 'streamModeDetails.streamMode' failed to satisfy constraint: Member must satisfy enum value set: [ON_DEMAND, PROVISIONED]");
+        }
+        Integer shardCount = request.integer("ShardCount");
+        if (shardCount == null) {
+            if (streamMode.equals(STREAM_MODE_PROVISIONED)) {
+                throw AwsException.invalidArgument("ShardCount is required for a stream in PROVISIONED mode.");
+            }
+            shardCount = ON_DEMAND_INITIAL_SHARDS;
+        }
+        if (shardCount < 1) {
+            throw AwsException.validation("1 validation error detected: Value '" + shardCount
+                    + "' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1");
+        }
+        if (request.has("Tags")) {
+            throw new AwsException("UnsupportedOperationException", 400, "Tags on streams are not supported by Tributary yet.");
+        }
+        return admin.create(tenantId, name, shardCount, 0, 0).map(s -> AwsResponses.object());
+    }
+
+    private Uni<ObjectNode> deleteStream(String tenantId, AwsRequest request) {
+        StreamAddress stream = StreamAddress.of(tenantId, request);
+        return admin.delete(stream.tenantId(), stream.name()).map(v -> AwsResponses.object());
+    }
+
+    private Uni<ObjectNode> describeStream(String tenantId, AwsRequest request) {
+        StreamAddress address = StreamAddress.of(tenantId, request);
+        int limit = range(request.integer("Limit"), 100, 1, 10_000, "limit");
+        String exclusiveStart = request.string("ExclusiveStartShardId");
+        return admin.describe(address.tenantId(), address.name()).map(stream -> {
+            List<ShardInfo> shards = orderedShards(stream);
+            int from = 0;
+            if (exclusiveStart != null) {
+                int startIndex = ShardIds.parse(exclusiveStart);
+                while (from < shards.size() && shards.get(from).index() <= startIndex) {
+                    from++;
+                }
+            }
+            int to = Math.min(shards.size(), from + limit);
+            ObjectNode description = summary(stream);
+            description.remove("OpenShardCount");
+            description.remove("ConsumerCount");
+            ArrayNode list = description.putArray("Shards");
+            for (ShardInfo shard : shards.subList(from, to)) {
+                list.add(shard(shard));
+            }
+            description.put("HasMoreShards", to < shards.size());
+            ObjectNode out = AwsResponses.object();
+            out.set("StreamDescription", description);
+            return out;
+        });
+    }
+
+    private Uni<ObjectNode> describeStreamSummary(String tenantId, AwsRequest request) {
+        StreamAddress address = StreamAddress.of(tenantId, request);
+        return admin.describe(address.tenantId(), address.name()).map(stream -> {
+            ObjectNode out = AwsResponses.object();
+            out.set("StreamDescriptionSummary", summary(stream));
+            return out;
+        });
+    }
+
+    private Uni<ObjectNode> listStreams(String tenantId, AwsRequest request) {
+        int limit = range(request.integer("Limit"), 100, 1, 10_000, "limit");
+        String exclusiveStart = request.string("ExclusiveStartStreamName");
+        String nextToken = request.string("NextToken");
+        if (nextToken != null) {
+            exclusiveStart = Tokens.decode(nextToken, "ListStreams");
+        }
+        return admin.list(tenantId, exclusiveStart, limit).map(page -> {
+            ObjectNode out = AwsResponses.object();
+            ArrayNode names = out.putArray("StreamNames");
+            ArrayNode summaries = out.putArray("StreamSummaries");
+            for (StreamInfo s : page.streams()) {
+                names.add(s.name());
+                ObjectNode summary = summaries.addObject();
+                summary.put("StreamName", s.name());
+                summary.put("StreamARN", s.arn(config.region()));
+                summary.put("StreamStatus", s.status().name());
+                summary.putObject("StreamModeDetails").put("StreamMode", STREAM_MODE_PROVISIONED);
+                summary.set("StreamCreationTimestamp", AwsResponses.timestamp(s.createdAtMillis()));
+            }
+            out.put("HasMoreStreams", page.hasMore());
+            if (page.hasMore() && !page.streams().isEmpty()) {
+                out.put("NextToken", Tokens.encode("ListStreams", page.streams().get(page.streams().size() - 1).name()));
+            }
+            return out;
+        });
+    }
+
+    private Uni<ObjectNode> listShards(String tenantId, AwsRequest request) {
+        String nextToken = request.string("NextToken");
+        int maxResults = range(request.integer("MaxResults"), 1000, 1, 10_000, "maxResults");
+        StreamAddress address;
+        String exclusiveStart;
+        if (nextToken != null) {
+            if (request.has("StreamName") || request.has("StreamARN") || request.has("ExclusiveStartShardId")
+                    || request.has("ShardFilter") || request.has("StreamCreationTimestamp")) {
+                throw AwsException.invalidArgument("NextToken and StreamName/StreamARN, ExclusiveStartShardId, "
+                        + "ShardFilter or StreamCreationTimestamp cannot be provided together.");
+            }
+            String[] parts = Tokens.decode(nextToken, "ListShards").split("/", 2);
+            if (parts.length != 2) {
+                throw AwsException.invalidArgument("Invalid NextToken.");
+            }
+            address = new StreamAddress(tenantId, parts[0]);
+            exclusiveStart = parts[1];
+        } else {
+            address = StreamAddress.of(tenantId, request);
+            exclusiveStart = request.string("ExclusiveStartShardId");
+        }
+        AwsRequest filter = request.structure("ShardFilter");
+        String filterType = filter == null ? null : filter.requiredString("Type");
+        if (filterType != null) {
+            switch (filterType) {
+                case "AFTER_SHARD_ID" -> {
+                    String after = filter.string("ShardId");
+                    if (after == null) {
+                        throw AwsException.invalidArgument("ShardFilter of type AFTER_SHARD_ID needs a ShardId.");
+                    }
+                    exclusiveStart = after;
+                }
+                case "AT_TIMESTAMP", "FROM_TIMESTAMP" -> {
+                    if (filter.timestampMillis("Timestamp") == null) {
+                        throw AwsException.invalidArgument("ShardFilter of type " + filterType + " needs a Timestamp.");
+                    }
+                }
+                case "AT_TRIM_HORIZON", "FROM_TRIM_HORIZON", "AT_LATEST" -> {
+                }
+                default -> throw AwsException.validation("1 validation error detected: Value '" + filterType
+                        + "' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: "
+                        + "[AFTER_SHARD_ID, AT_TRIM_HORIZON, FROM_TRIM_HORIZON, AT_LATEST, AT_TIMESTAMP, FROM_TIMESTAMP]");
+            }
+        }
+        String start = exclusiveStart;
+        boolean openOnly = "AT_LATEST".equals(filterType);
+        return admin.describe(address.tenantId(), address.name()).map(stream -> {
+            List<ShardInfo> shards = new ArrayList<>();
+            int startIndex = start == null ? -1 : ShardIds.parse(start);
+            for (ShardInfo s : orderedShards(stream)) {
+                if (s.index() > startIndex && (!openOnly || s.isOpen())) {
+                    shards.add(s);
+                }
+            }
+            ObjectNode out = AwsResponses.object();
+            ArrayNode list = out.putArray("Shards");
+            int to = Math.min(shards.size(), maxResults);
+            for (ShardInfo s : shards.subList(0, to)) {
+                list.add(shard(s));
+            }
+            if (to < shards.size()) {
+                out.put("NextToken", Tokens.encode("ListShards", stream.name() + "/" + shards.get(to - 1).shardId()));
+            }
+            return out;
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Reading
+    // ------------------------------------------------------------------------------------------------
+
+    private Uni<ObjectNode> getShardIterator(String tenantId, AwsRequest request) {
+        StreamAddress address = StreamAddress.of(tenantId, request);
+        String shardId = request.requiredString("ShardId");
+        String type = request.requiredString("ShardIteratorType");
+        String sequenceNumber = request.string("StartingSequenceNumber");
+        Long timestamp = request.timestampMillis("Timestamp");
+        Position position = switch (type) {
+            case "TRIM_HORIZON" -> Position.trimHorizon();
+            case "LATEST" -> Position.latest();
+            case "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER" -> {
+                if (sequenceNumber == null) {
+                    throw AwsException.invalidArgument("StartingSequenceNumber is required for ShardIteratorType " + type + ".");
+                }
+                if (!sequenceNumber.matches("0|([1-9]\\d{0,128})")) {
+                    throw AwsException.validation("1 validation error detected: Value '" + sequenceNumber
+                            + "' at 'startingSequenceNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})");
+                }
+                yield new Position(type.equals("AT_SEQUENCE_NUMBER") ? Position.Type.AT_SEQUENCE_NUMBER
+                        : Position.Type.AFTER_SEQUENCE_NUMBER, sequenceNumber, 0);
+            }
+            case "AT_TIMESTAMP" -> {
+                if (timestamp == null) {
+                    throw AwsException.invalidArgument("Timestamp is required for ShardIteratorType AT_TIMESTAMP.");
+                }
+                yield new Position(Position.Type.AT_TIMESTAMP, null, timestamp);
+            }
+            default -> throw AwsException.validation("1 validation error detected: Value '" + type
+                    + "' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: "
+                    + "[AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]");
+        };
+        return reads.resolve(address.tenantId(), address.name(), shardId, position)
+                .chain(resolved -> position.type() == Position.Type.TRIM_HORIZON
+                        ? iterators.issue(ShardIterators.Kind.TRIM_HORIZON, 0, resolved.shard().index(), tenantId, address.name())
+                        : iterators.issue(ShardIterators.Kind.POSITION, resolved.position(), resolved.shard().index(),
+                                tenantId, address.name()))
+                .map(iterator -> {
+                    ObjectNode out = AwsResponses.object();
+                    out.put("ShardIterator", iterator);
+                    return out;
+                });
+    }
+
+    private Uni<ObjectNode> getRecords(String tenantId, AwsRequest request) {
+        String iterator = request.requiredString("ShardIterator");
+        int limit = range(request.integer("Limit"), 10_000, 1, 10_000, "limit");
+        return iterators.verify(iterator).chain(it -> {
+            if (!it.tenantId().equals(tenantId)) {
+                throw AwsException.invalidArgument("Invalid ShardIterator: it was issued to another account.");
+            }
+            String shardId = ShardIds.format(it.shardIndex());
+            Uni<ReadResult> read = it.kind() == ShardIterators.Kind.TRIM_HORIZON
+                    ? reads.read(tenantId, it.streamName(), shardId, Position.trimHorizon(), limit, GET_RECORDS_MAX_BYTES)
+                    : reads.readAt(tenantId, it.streamName(), shardId, it.value(), limit, GET_RECORDS_MAX_BYTES);
+            return read.chain(result -> iterators.issue(ShardIterators.Kind.POSITION, result.nextPosition(),
+                            it.shardIndex(), tenantId, it.streamName())
+                    .map(next -> records(result, next)));
+        });
+    }
+
+    private static ObjectNode records(ReadResult result, String nextIterator) {
+        ObjectNode out = AwsResponses.object();
+        ArrayNode records = out.putArray("Records");
+        int shardIndex = result.shard().index();
+        for (LogRecord r : result.records()) {
+            ObjectNode record = records.addObject();
+            record.put("SequenceNumber", SequenceNumbers.format(r.position(), shardIndex));
+            record.set("ApproximateArrivalTimestamp", AwsResponses.timestamp(r.arrivalMillis()));
+            record.put("Data", r.data().toByteArray());
+            record.put("PartitionKey", r.partitionKey().toStringUtf8());
+        }
+        // A closed shard read to its end has no next iterator (resharding, not built yet, closes shards).
+        ShardInfo shard = result.shard();
+        if (shard.isOpen() || result.nextPosition() <= shard.endingPosition()) {
+            out.put("NextShardIterator", nextIterator);
+        }
+        out.put("MillisBehindLatest", result.millisBehindLatest());
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Documents
+    // ------------------------------------------------------------------------------------------------
+
+    private ObjectNode summary(StreamInfo stream) {
+        ObjectNode d = AwsResponses.object();
+        d.put("StreamName", stream.name());
+        d.put("StreamARN", stream.arn(config.region()));
+        d.put("StreamStatus", stream.status().name());
+        d.putObject("StreamModeDetails").put("StreamMode", STREAM_MODE_PROVISIONED);
+        d.put("RetentionPeriodHours", stream.retentionHours());
+        d.set("StreamCreationTimestamp", AwsResponses.timestamp(stream.createdAtMillis()));
+        d.putArray("EnhancedMonitoring").addObject().putArray("ShardLevelMetrics");
+        d.put("EncryptionType", "NONE");
+        d.put("OpenShardCount", (int) stream.shards().stream().filter(ShardInfo::isOpen).count());
+        d.put("ConsumerCount", 0);
+        d.put("MaxRecordSizeInKiB", stream.maxRecordSizeBytes() / 1024);
+        return d;
+    }
+
+    private static ObjectNode shard(ShardInfo s) {
+        ObjectNode shard = AwsResponses.object();
+        shard.put("ShardId", s.shardId());
+        if (s.parentIndex() >= 0) {
+            shard.put("ParentShardId", ShardIds.format(s.parentIndex()));
+        }
+        if (s.adjacentParentIndex() >= 0) {
+            shard.put("AdjacentParentShardId", ShardIds.format(s.adjacentParentIndex()));
+        }
+        ObjectNode range = shard.putObject("HashKeyRange");
+        range.put("StartingHashKey", s.hashKeyRange().start().toString());
+        range.put("EndingHashKey", s.hashKeyRange().end().toString());
+        ObjectNode sequences = shard.putObject("SequenceNumberRange");
+        sequences.put("StartingSequenceNumber", SequenceNumbers.format(s.startingPosition(), s.index()));
+        if (!s.isOpen()) {
+            sequences.put("EndingSequenceNumber", SequenceNumbers.format(s.endingPosition(), s.index()));
+        }
+        return shard;
+    }
+
+    private static List<ShardInfo> orderedShards(StreamInfo stream) {
+        List<ShardInfo> shards = new ArrayList<>(stream.shards());
+        shards.sort(java.util.Comparator.comparingInt(ShardInfo::index));
+        return shards;
+    }
+
+    private static int range(Integer value, int defaultValue, int min, int max, String member) {
+        if (value == null) {
+            return defaultValue;
+        }
+        if (value < min || value > max) {
+            throw AwsException.validation("1 validation error detected: Value '" + value + "' at '" + member
+                    + "' failed to satisfy constraint: Member must have value " + (value < min
+                    ? "greater than or equal to " + min : "less than or equal to " + max));
+        }
+        return value;
+    }
+
+    /** Paging tokens: the operation they belong to and where the next page starts, base64-encoded. */
+    static final class Tokens {
+
+        private Tokens() {
+        }
+
+        static String encode(String operation, String value) {
+            return Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString((operation + ":" + value).getBytes(StandardCharsets.UTF_8));
+        }
+
+        static String decode(String token, String operation) {
+            String text;
+            try {
+                text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw AwsException.invalidArgument("Invalid NextToken.");
+            }
+            String prefix = operation + ":";
+            if (!text.startsWith(prefix)) {
+                throw AwsException.invalidArgument("Invalid NextToken.");
+            }
+            return text.substring(prefix.length());
+        }
+    }
+
+}
