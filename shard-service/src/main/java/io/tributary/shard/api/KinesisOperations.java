@@ -6,6 +6,7 @@ import io.smallrye.mutiny.Uni;
 import io.tributary.aws.AwsException;
 import io.tributary.aws.AwsRequest;
 import io.tributary.aws.AwsResponses;
+import io.tributary.aws.KinesisStreamAddress;
 import io.tributary.shard.LogRecord;
 import io.tributary.shard.Position;
 import io.tributary.shard.ReadResult;
@@ -88,7 +89,7 @@ public class KinesisOperations {
 
     private Uni<ObjectNode> createStream(String tenantId, AwsRequest request) {
         String name = request.requiredString("StreamName");
-        StreamAddress.checkName(name, "streamName");
+        KinesisStreamAddress.checkName(name, "streamName");
         AwsRequest mode = request.structure("StreamModeDetails");
         String streamMode = mode == null ? STREAM_MODE_PROVISIONED : mode.requiredString("StreamMode");
         if (!streamMode.equals(STREAM_MODE_PROVISIONED) && !streamMode.equals("ON_DEMAND")) {
@@ -113,12 +114,12 @@ public class KinesisOperations {
     }
 
     private Uni<ObjectNode> deleteStream(String tenantId, AwsRequest request) {
-        StreamAddress stream = StreamAddress.of(tenantId, request);
+        KinesisStreamAddress stream = KinesisStreamAddress.of(tenantId, request);
         return admin.delete(stream.tenantId(), stream.name()).map(v -> AwsResponses.object());
     }
 
     private Uni<ObjectNode> describeStream(String tenantId, AwsRequest request) {
-        StreamAddress address = StreamAddress.of(tenantId, request);
+        KinesisStreamAddress address = KinesisStreamAddress.of(tenantId, request);
         int limit = range(request.integer("Limit"), 100, 1, 10_000, "limit");
         String exclusiveStart = request.string("ExclusiveStartShardId");
         return admin.describe(address.tenantId(), address.name()).map(stream -> {
@@ -146,7 +147,7 @@ public class KinesisOperations {
     }
 
     private Uni<ObjectNode> describeStreamSummary(String tenantId, AwsRequest request) {
-        StreamAddress address = StreamAddress.of(tenantId, request);
+        KinesisStreamAddress address = KinesisStreamAddress.of(tenantId, request);
         return admin.describe(address.tenantId(), address.name()).map(stream -> {
             ObjectNode out = AwsResponses.object();
             out.set("StreamDescriptionSummary", summary(stream));
@@ -185,7 +186,7 @@ public class KinesisOperations {
     private Uni<ObjectNode> listShards(String tenantId, AwsRequest request) {
         String nextToken = request.string("NextToken");
         int maxResults = range(request.integer("MaxResults"), 1000, 1, 10_000, "maxResults");
-        StreamAddress address;
+        KinesisStreamAddress address;
         String exclusiveStart;
         if (nextToken != null) {
             if (request.has("StreamName") || request.has("StreamARN") || request.has("ExclusiveStartShardId")
@@ -197,10 +198,10 @@ public class KinesisOperations {
             if (parts.length != 2) {
                 throw AwsException.invalidArgument("Invalid NextToken.");
             }
-            address = new StreamAddress(tenantId, parts[0]);
+            address = new KinesisStreamAddress(tenantId, parts[0]);
             exclusiveStart = parts[1];
         } else {
-            address = StreamAddress.of(tenantId, request);
+            address = KinesisStreamAddress.of(tenantId, request);
             exclusiveStart = request.string("ExclusiveStartShardId");
         }
         AwsRequest filter = request.structure("ShardFilter");
@@ -254,7 +255,7 @@ public class KinesisOperations {
     // ------------------------------------------------------------------------------------------------
 
     private Uni<ObjectNode> getShardIterator(String tenantId, AwsRequest request) {
-        StreamAddress address = StreamAddress.of(tenantId, request);
+        KinesisStreamAddress address = KinesisStreamAddress.of(tenantId, request);
         String shardId = request.requiredString("ShardId");
         String type = request.requiredString("ShardIteratorType");
         String sequenceNumber = request.string("StartingSequenceNumber");

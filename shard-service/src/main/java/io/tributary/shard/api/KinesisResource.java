@@ -5,6 +5,7 @@ import io.tributary.aws.AwsException;
 import io.tributary.aws.AwsRequest;
 import io.tributary.aws.AwsResponses;
 import io.tributary.aws.AwsWireFormat;
+import io.tributary.aws.GatewayHeaders;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -25,7 +26,7 @@ import java.util.regex.Pattern;
 public class KinesisResource {
 
     /** Set by the gateway: the 12-digit account id of the authenticated caller. */
-    public static final String TENANT_HEADER = "X-Tributary-Tenant";
+    public static final String TENANT_HEADER = GatewayHeaders.TENANT;
     static final String TARGET_PREFIX = "Kinesis_20131202.";
     private static final Pattern TENANT = Pattern.compile("[0-9]{12}");
 

@@ -1,7 +1,4 @@
-package io.tributary.shard.api;
-
-import io.tributary.aws.AwsException;
-import io.tributary.aws.AwsRequest;
+package io.tributary.aws;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -10,12 +7,17 @@ import java.util.regex.Pattern;
  * The stream a Kinesis request names, by {@code StreamName} or {@code StreamARN}. An ARN must name the
  * caller's own account: a tenant never reaches another tenant's streams, whatever ARN it sends.
  */
-record StreamAddress(String tenantId, String name) {
+public record KinesisStreamAddress(String tenantId, String name) {
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.-]+");
     private static final Pattern ARN = Pattern.compile("arn:aws[a-z-]*:kinesis:[a-z0-9-]+:([0-9]{12}):stream/([a-zA-Z0-9_.-]{1,128})");
 
-    static StreamAddress of(String tenantId, AwsRequest request) {
+    /**
+     * The stream a request names.
+     *
+     * @throws AwsException when it names none, a malformed one, or one of another account
+     */
+    public static KinesisStreamAddress of(String tenantId, AwsRequest request) {
         String name = request.string("StreamName");
         String arn = request.string("StreamARN");
         if (name == null && arn == null) {
@@ -25,7 +27,7 @@ record StreamAddress(String tenantId, String name) {
             checkName(name, "streamName");
         }
         if (arn == null) {
-            return new StreamAddress(tenantId, name);
+            return new KinesisStreamAddress(tenantId, name);
         }
         Matcher m = ARN.matcher(arn);
         if (arn.length() > 2048 || !m.matches()) {
@@ -39,10 +41,11 @@ record StreamAddress(String tenantId, String name) {
         if (name != null && !name.equals(m.group(2))) {
             throw AwsException.invalidArgument("StreamName " + name + " and StreamARN " + arn + " name different streams.");
         }
-        return new StreamAddress(tenantId, m.group(2));
+        return new KinesisStreamAddress(tenantId, m.group(2));
     }
 
-    static void checkName(String name, String member) {
+    /** Checks a stream name against the API's constraints; {@code member} names the field in messages. */
+    public static void checkName(String name, String member) {
         if (name.isEmpty() || name.length() > 128) {
             throw AwsException.validation("1 validation error detected: Value '" + name + "' at '" + member
                     + "' failed to satisfy constraint: Member must have length between 1 and 128");

@@ -1,0 +1,46 @@
+package io.tributary.ingest;
+
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The open shards of a stream with their hash key ranges, for routing records: a snapshot taken from
+ * shard-service, replaced when it is refreshed.
+ *
+ * @param shards open shards ordered by the start of their range
+ */
+public record ShardMap(String tenantId, String streamName, int maxRecordSizeBytes, List<ShardRange> shards,
+                       long loadedAtNanos) {
+
+    /** A shard and the inclusive range of 16-byte big-endian hash keys it owns. */
+    public record ShardRange(String shardId, byte[] start, byte[] end) {
+    }
+
+    /** The shard owning a 16-byte big-endian hash key, or {@code null} when no open shard does. */
+    public ShardRange shardFor(byte[] hashKey) {
+        int lo = 0;
+        int hi = shards.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            ShardRange s = shards.get(mid);
+            if (Arrays.compareUnsigned(hashKey, s.start()) < 0) {
+                hi = mid - 1;
+            } else if (Arrays.compareUnsigned(hashKey, s.end()) > 0) {
+                lo = mid + 1;
+            } else {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** A decimal hash key as 16 big-endian bytes. */
+    public static byte[] toBytes(BigInteger key) {
+        byte[] raw = key.toByteArray();
+        byte[] out = new byte[16];
+        int copy = Math.min(16, raw.length);
+        System.arraycopy(raw, raw.length - copy, out, 16 - copy, copy);
+        return out;
+    }
+}

@@ -1,0 +1,162 @@
+package io.tributary.ingest.service;
+
+import io.tributary.batch.RecordBatchWriter;
+import io.tributary.ingest.client.ShardLogClient;
+import io.tributary.ingest.config.IngestConfig;
+import io.tributary.protocol.v1.AppendRequest;
+import io.tributary.protocol.v1.AppendResponse;
+import io.tributary.protocol.v1.ErrorCode;
+import io.tributary.protocol.v1.StreamRef;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * Micro-batching per shard: records for the same shard from concurrent requests share one append. A
+ * batch is sent when it reaches {@code batching.max-records} or {@code batching.max-bytes}, or
+ * {@code batching.linger} after its first record. Every record learns its own outcome: its sequence
+ * number once the batch is committed, or the error that refused or lost the batch. Nothing is reported
+ * as stored that shard-service did not acknowledge.
+ */
+@ApplicationScoped
+public class ShardBatchers {
+
+    private final ShardLogClient log;
+    private final Vertx vertx;
+    private final long lingerMillis;
+    private final int maxRecords;
+    private final int maxBytes;
+    private final Map<String, Batcher> batchers = new ConcurrentHashMap<>();
+
+    public ShardBatchers(ShardLogClient log, Vertx vertx, IngestConfig config) {
+        this.log = log;
+        this.vertx = vertx;
+        this.lingerMillis = Math.max(1, config.batching().linger().toMillis());
+        this.maxRecords = config.batching().maxRecords();
+        this.maxBytes = config.batching().maxBytes();
+    }
+
+    /** A record on its way: its parts and where its outcome goes. */
+    public record Pending(byte[] key, byte[] data, String explicitHashKey, Consumer<RecordResult> outcome) {
+    }
+
+    /** Failures a batch can meet, for the caller to react (refresh a shard map). */
+    public interface BatchFailureListener {
+        void refused(ErrorCode code);
+    }
+
+    /** Adds a record to its shard's open batch. */
+    public void add(String tenantId, String streamName, String shardId, Pending record, BatchFailureListener listener) {
+        String k = tenantId + "/" + streamName + "/" + shardId;
+        batchers.computeIfAbsent(k, x -> new Batcher(tenantId, streamName, shardId)).add(record, listener);
+    }
+
+    /** A batch closed for sending, with the records it carries and who to tell about a refusal. */
+    private record Closed(AppendRequest.Builder request, List<Pending> records, List<BatchFailureListener> listeners) {
+    }
+
+    private final class Batcher {
+
+        private final StreamRef stream;
+        private final String shardId;
+        private final int spread;
+        private final RecordBatchWriter writer = new RecordBatchWriter(64 * 1024);
+        private List<Pending> records = new ArrayList<>();
+        private List<BatchFailureListener> listeners = new ArrayList<>();
+        private boolean explicit;
+        private long timer = -1;
+
+        Batcher(String tenantId, String streamName, String shardId) {
+            this.stream = StreamRef.newBuilder().setTenantId(tenantId).setStreamName(streamName).build();
+            this.shardId = shardId;
+            this.spread = (tenantId + streamName + shardId).hashCode();
+        }
+
+        void add(Pending record, BatchFailureListener listener) {
+            Closed ready = null;
+            synchronized (this) {
+                writer.add(record.key(), 0, record.key().length, record.data(), 0, record.data().length);
+                records.add(record);
+                if (!listeners.contains(listener)) {
+                    listeners.add(listener);
+                }
+                explicit |= record.explicitHashKey() != null;
+                if (records.size() >= maxRecords || writer.size() >= maxBytes) {
+                    ready = take();
+                } else if (timer < 0) {
+                    timer = vertx.setTimer(lingerMillis, id -> lingerExpired());
+                }
+            }
+            if (ready != null) {
+                send(ready);
+            }
+        }
+
+        private void lingerExpired() {
+            Closed ready;
+            synchronized (this) {
+                timer = -1;
+                if (records.isEmpty()) {
+                    return;
+                }
+                ready = take();
+            }
+            send(ready);
+        }
+
+        /** Closes the open batch (caller holds the lock). */
+        private Closed take() {
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+                timer = -1;
+            }
+            AppendRequest.Builder request = AppendRequest.newBuilder().setStream(stream).setShardId(shardId)
+                    .setEncodedRecords(com.google.protobuf.UnsafeByteOperations.unsafeWrap(writer.finish()));
+            if (explicit) {
+                for (Pending p : records) {
+                    request.addExplicitHashKeys(p.explicitHashKey() == null ? "" : p.explicitHashKey());
+                }
+            }
+            Closed closed = new Closed(request, records, listeners);
+            records = new ArrayList<>();
+            listeners = new ArrayList<>();
+            explicit = false;
+            return closed;
+        }
+
+        private void send(Closed batch) {
+            List<Pending> sent = batch.records();
+            CompletableFuture<AppendResponse> answer = log.append(batch.request(), spread);
+            answer.whenComplete((response, error) -> {
+                if (error != null) {
+                    fail(sent, "InternalFailure", "shard-service did not answer: " + error.getMessage());
+                } else if (response.hasAck()) {
+                    var ack = response.getAck();
+                    String ackShard = ack.getShardId();
+                    for (int i = 0; i < sent.size(); i++) {
+                        sent.get(i).outcome().accept(RecordResult.stored(ackShard, ack.getSequenceNumbers(i)));
+                    }
+                } else {
+                    ErrorCode code = response.getError().getCode();
+                    for (BatchFailureListener l : batch.listeners()) {
+                        l.refused(code);
+                    }
+                    fail(sent, code == ErrorCode.UNAVAILABLE ? "ProvisionedThroughputExceededException" : "InternalFailure",
+                            response.getError().getMessage());
+                }
+            });
+        }
+
+        private void fail(List<Pending> sent, String code, String message) {
+            for (Pending p : sent) {
+                p.outcome().accept(RecordResult.failed(code, message));
+            }
+        }
+    }
+}

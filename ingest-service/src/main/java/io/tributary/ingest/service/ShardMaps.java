@@ -1,0 +1,90 @@
+package io.tributary.ingest.service;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.smallrye.mutiny.Uni;
+import io.tributary.aws.AwsException;
+import io.tributary.ingest.ShardMap;
+import io.tributary.ingest.client.ShardAdminClient;
+import io.tributary.ingest.config.IngestConfig;
+import io.tributary.protocol.v1.Shard;
+import io.tributary.protocol.v1.StreamDescription;
+import io.tributary.protocol.v1.StreamStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Cached shard maps of streams. A map is described again after {@code shard-maps.refresh-after}, and at
+ * once after shard-service said a batch went to the wrong shard or stream ({@link #invalidate}).
+ */
+@ApplicationScoped
+public class ShardMaps {
+
+    private final ShardAdminClient admin;
+    private final long refreshNanos;
+    private final Map<String, ShardMap> maps = new ConcurrentHashMap<>();
+
+    public ShardMaps(ShardAdminClient admin, IngestConfig config) {
+        this.admin = admin;
+        this.refreshNanos = config.shardMaps().refreshAfter().toNanos();
+    }
+
+    private static String key(String tenantId, String streamName) {
+        return tenantId + "/" + streamName;
+    }
+
+    /** The shard map of a stream, from the cache while it is fresh. */
+    public Uni<ShardMap> get(String tenantId, String streamName) {
+        ShardMap cached = maps.get(key(tenantId, streamName));
+        if (cached != null && System.nanoTime() - cached.loadedAtNanos() < refreshNanos) {
+            return Uni.createFrom().item(cached);
+        }
+        return admin.describe(tenantId, streamName)
+                .map(d -> toMap(tenantId, d))
+                .invoke(m -> maps.put(key(tenantId, streamName), m))
+                .onFailure().transform(ShardMaps::asAwsError);
+    }
+
+    /** Forgets a stream's map: the next record routed to it describes the stream again. */
+    public void invalidate(String tenantId, String streamName) {
+        maps.remove(key(tenantId, streamName));
+    }
+
+    private static ShardMap toMap(String tenantId, StreamDescription d) {
+        if (d.getStatus() != StreamStatus.ACTIVE) {
+            throw AwsException.resourceInUse("Stream " + d.getStream().getStreamName() + " under account " + tenantId
+                    + " is " + d.getStatus() + ", not ACTIVE.");
+        }
+        List<ShardMap.ShardRange> open = new ArrayList<>();
+        for (Shard s : d.getShardsList()) {
+            if (s.getEndingSequenceNumber().isEmpty()) {
+                open.add(new ShardMap.ShardRange(s.getShardId(), ShardMap.toBytes(new BigInteger(s.getStartingHashKey())),
+                        ShardMap.toBytes(new BigInteger(s.getEndingHashKey()))));
+            }
+        }
+        open.sort(Comparator.comparing(ShardMap.ShardRange::start, java.util.Arrays::compareUnsigned));
+        return new ShardMap(tenantId, d.getStream().getStreamName(), d.getMaxRecordSizeBytes(), List.copyOf(open),
+                System.nanoTime());
+    }
+
+    private static Throwable asAwsError(Throwable t) {
+        if (t instanceof AwsException) {
+            return t;
+        }
+        if (t instanceof StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return AwsException.resourceNotFound(e.getStatus().getDescription());
+            }
+            if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
+                return AwsException.invalidArgument(e.getStatus().getDescription());
+            }
+        }
+        return AwsException.serviceUnavailable("shard-service is not reachable: " + t.getMessage());
+    }
+}
