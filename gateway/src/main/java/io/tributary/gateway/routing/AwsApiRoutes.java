@@ -1,0 +1,223 @@
+package io.tributary.gateway.routing;
+
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import io.tributary.aws.AwsException;
+import io.tributary.aws.AwsResponses;
+import io.tributary.aws.AwsWireFormat;
+import io.tributary.aws.GatewayHeaders;
+import io.tributary.gateway.auth.SigV4Verifier;
+import io.tributary.gateway.config.GatewayConfig;
+import io.tributary.gateway.service.AccessKeys;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The AWS JSON APIs at {@code POST /}: every request is authenticated with SigV4 against the tenants'
+ * access keys, then forwarded by its {@code X-Amz-Target} — Kinesis {@code PutRecord}/{@code PutRecords}
+ * to ingest-service, every other Kinesis operation to shard-service — with the caller's tenant in
+ * {@link GatewayHeaders#TENANT}. The body is hashed as it arrives (the signature covers it) and forwarded
+ * as received; the answer is streamed back as the service wrote it.
+ */
+@ApplicationScoped
+public class AwsApiRoutes {
+
+    private static final Logger LOG = Logger.getLogger(AwsApiRoutes.class);
+    private static final String KINESIS = "Kinesis_20131202.";
+    private static final List<String> FORWARDED_REQUEST_HEADERS = List.of("Content-Type", "X-Amz-Target", "Content-Encoding");
+    private static final List<String> FORWARDED_RESPONSE_HEADERS = List.of("Content-Type", "x-amzn-ErrorType", "Content-Encoding");
+
+    private final AccessKeys accessKeys;
+    private final GatewayConfig config;
+    private final SigV4Verifier verifier;
+    private final HttpClient client;
+    private final LongCounter refused;
+
+    public AwsApiRoutes(AccessKeys accessKeys, GatewayConfig config, Vertx vertx, Meter meter) {
+        this.accessKeys = accessKeys;
+        this.config = config;
+        this.verifier = new SigV4Verifier(config.allowedClockSkew());
+        this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+                new PoolOptions().setHttp1MaxSize(64));
+        this.refused = meter.counterBuilder("tributary.gateway.refused.requests")
+                .setDescription("Requests refused before reaching a service (authentication, size, routing)")
+                .setUnit("{request}").build();
+    }
+
+    void routes(@Observes Router router) {
+        router.post("/").order(-10).handler(this::handle);
+    }
+
+    private void handle(RoutingContext rc) {
+        HttpServerRequest request = rc.request();
+        String requestId = UUID.randomUUID().toString();
+        AwsWireFormat format = AwsWireFormat.ofContentType(request.getHeader("Content-Type"));
+        AwsWireFormat answerFormat = format == null ? AwsWireFormat.JSON : format;
+        MessageDigest sha256 = sha256();
+        Buffer body = Buffer.buffer();
+        boolean[] failed = {false};
+        request.handler(chunk -> {
+            if (failed[0]) {
+                return;
+            }
+            if (body.length() + chunk.length() > config.maxBodyBytes()) {
+                failed[0] = true;
+                fail(rc, answerFormat, requestId, new AwsException("SerializationException", 413,
+                        "the request body exceeds the limit of " + config.maxBodyBytes() + " bytes"));
+                return;
+            }
+            sha256.update(chunk.getBytes());
+            body.appendBuffer(chunk);
+        });
+        request.exceptionHandler(e -> {
+            if (!failed[0]) {
+                failed[0] = true;
+                LOG.debugf("request body failed: %s", e.toString());
+            }
+        });
+        request.endHandler(v -> {
+            if (!failed[0]) {
+                authenticate(rc, answerFormat, requestId, body, HexFormat.of().formatHex(sha256.digest()));
+            }
+        });
+        request.resume();
+    }
+
+    private void authenticate(RoutingContext rc, AwsWireFormat format, String requestId, Buffer body, String payloadHash) {
+        HttpServerRequest request = rc.request();
+        String authorization = request.getHeader("Authorization");
+        String accessKeyId = SigV4Verifier.accessKeyId(authorization);
+        io.smallrye.mutiny.Uni<AccessKeys.Credential> lookup = accessKeyId == null
+                ? io.smallrye.mutiny.Uni.createFrom().nullItem() : accessKeys.find(accessKeyId);
+        lookup.subscribe().with(credential -> {
+            AccessKeys.Credential c = credential;
+            SigV4Verifier.Signer signer;
+            try {
+                signer = verifier.verify(new SigV4Verifier.SignedRequest(request.method().name(), request.path(),
+                                request.query(), headers(request.headers()), payloadHash),
+                        id -> c != null && c.accessKeyId().equals(id) ? c.secret() : null, Instant.now());
+            } catch (AwsException e) {
+                fail(rc, format, requestId, e);
+                return;
+            }
+            route(rc, format, requestId, body, c.accountId(), signer);
+        }, e -> {
+            LOG.warnf(e, "access key lookup failed");
+            fail(rc, format, requestId, AwsException.serviceUnavailable("access keys cannot be read right now; retry"));
+        });
+    }
+
+    private void route(RoutingContext rc, AwsWireFormat format, String requestId, Buffer body, String accountId,
+                       SigV4Verifier.Signer signer) {
+        String target = rc.request().getHeader("X-Amz-Target");
+        String base;
+        if (target != null && target.startsWith(KINESIS)) {
+            if (!signer.service().equals("kinesis")) {
+                fail(rc, format, requestId, new AwsException("InvalidSignatureException", 400,
+                        "Credential should be scoped to correct service: 'kinesis'."));
+                return;
+            }
+            String operation = target.substring(KINESIS.length());
+            base = operation.equals("PutRecord") || operation.equals("PutRecords")
+                    ? config.services().ingestUrl() : config.services().shardUrl();
+        } else {
+            fail(rc, format, requestId, AwsException.unknownOperation("X-Amz-Target " + target
+                    + " names no operation served here (Kinesis_20131202.*)"));
+            return;
+        }
+        forward(rc, format, requestId, body, accountId, base);
+    }
+
+    private void forward(RoutingContext rc, AwsWireFormat format, String requestId, Buffer body, String accountId,
+                         String base) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(base + "/");
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        for (String name : FORWARDED_REQUEST_HEADERS) {
+            String value = rc.request().getHeader(name);
+            if (value != null) {
+                headers.set(name, value);
+            }
+        }
+        headers.set(GatewayHeaders.TENANT, accountId);
+        headers.set(GatewayHeaders.REQUEST_ID, requestId);
+        options.setHeaders(headers);
+        client.request(options)
+                .compose(outgoing -> outgoing.send(body))
+                .onSuccess(answer -> relay(rc, requestId, answer))
+                .onFailure(e -> {
+                    LOG.debugf("forwarding to %s failed: %s", base, e.toString());
+                    fail(rc, format, requestId, AwsException.serviceUnavailable("the service behind the gateway is unavailable; retry"));
+                });
+    }
+
+    private static void relay(RoutingContext rc, String requestId, HttpClientResponse answer) {
+        HttpServerResponse response = rc.response();
+        response.setStatusCode(answer.statusCode());
+        for (String name : FORWARDED_RESPONSE_HEADERS) {
+            String value = answer.getHeader(name);
+            if (value != null) {
+                response.putHeader(name, value);
+            }
+        }
+        response.putHeader(GatewayHeaders.REQUEST_ID, requestId);
+        String length = answer.getHeader("Content-Length");
+        if (length != null) {
+            response.putHeader("Content-Length", length);
+        } else {
+            response.setChunked(true);
+        }
+        answer.pipeTo(response);
+    }
+
+    private void fail(RoutingContext rc, AwsWireFormat format, String requestId, AwsException e) {
+        refused.add(1);
+        if (rc.response().ended()) {
+            return;
+        }
+        rc.response().setStatusCode(e.status())
+                .putHeader("Content-Type", format.contentType())
+                .putHeader(GatewayHeaders.REQUEST_ID, requestId)
+                .putHeader("x-amzn-ErrorType", e.type())
+                .end(Buffer.buffer(AwsResponses.error(format, e)));
+    }
+
+    private static Map<String, List<String>> headers(MultiMap headers) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String name : headers.names()) {
+            out.put(name, new ArrayList<>(headers.getAll(name)));
+        }
+        return out;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is a mandatory JDK algorithm", e);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.tributary.gateway.service;
+
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.Uni;
+import io.tributary.gateway.config.GatewayConfig;
+import io.tributary.gateway.storage.AccessKeyEntity;
+import io.tributary.gateway.storage.AccessKeyRepository;
+import io.tributary.gateway.storage.TenantEntity;
+import io.tributary.gateway.storage.TenantRepository;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * Tenants' access keys: looked up in PostgreSQL and kept in memory for {@code key-cache-ttl}, so that
+ * verifying a signature does not query the database on every request. The bootstrap key from the
+ * configuration is created (or its secret updated) at startup.
+ */
+@ApplicationScoped
+public class AccessKeys {
+
+    private static final Logger LOG = Logger.getLogger(AccessKeys.class);
+    private static final Pattern ACCOUNT_ID = Pattern.compile("[0-9]{12}");
+    public static final String ACTIVE = "ACTIVE";
+
+    private final AccessKeyRepository keys;
+    private final TenantRepository tenants;
+    private final SecretCipher cipher;
+    private final GatewayConfig config;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    public AccessKeys(AccessKeyRepository keys, TenantRepository tenants, SecretCipher cipher, GatewayConfig config) {
+        this.keys = keys;
+        this.tenants = tenants;
+        this.cipher = cipher;
+        this.config = config;
+    }
+
+    /** An active key: the tenant it belongs to and its secret. */
+    public record Credential(String accessKeyId, String accountId, String secret) {
+    }
+
+    private record Cached(Credential credential, long loadedAtNanos) {
+    }
+
+    /** The active key with this id, or {@code null} (as an item) when there is none. */
+    public Uni<Credential> find(String accessKeyId) {
+        Cached c = cache.get(accessKeyId);
+        if (c != null && System.nanoTime() - c.loadedAtNanos() < config.keyCacheTtl().toNanos()) {
+            return Uni.createFrom().item(c.credential());
+        }
+        return load(accessKeyId).invoke(credential -> cache.put(accessKeyId, new Cached(credential, System.nanoTime())));
+    }
+
+    @WithSession
+    Uni<Credential> load(String accessKeyId) {
+        return keys.findById(accessKeyId).map(k -> k == null || !ACTIVE.equals(k.status) ? null
+                : new Credential(k.accessKeyId, k.accountId, cipher.decrypt(k.accessKeyId, k.secretCiphertext)));
+    }
+
+    /** Creates a tenant's key, or replaces the secret of an existing one. */
+    @WithTransaction
+    public Uni<Void> put(String accountId, String accessKeyId, String secret) {
+        if (!ACCOUNT_ID.matcher(accountId).matches()) {
+            return Uni.createFrom().failure(new IllegalArgumentException("account id '" + accountId + "' is not 12 digits"));
+        }
+        if (accessKeyId.isBlank() || accessKeyId.length() > 128 || secret.isBlank()) {
+            return Uni.createFrom().failure(new IllegalArgumentException("an access key needs an id of 1 to 128 characters and a secret"));
+        }
+        Instant now = Instant.now();
+        return tenants.findById(accountId)
+                .chain(t -> {
+                    if (t != null) {
+                        return Uni.createFrom().item(t);
+                    }
+                    TenantEntity tenant = new TenantEntity();
+                    tenant.accountId = accountId;
+                    tenant.createdAt = now;
+                    return tenants.persist(tenant);
+                })
+                .chain(t -> keys.findById(accessKeyId))
+                .chain(existing -> {
+                    AccessKeyEntity k = existing != null ? existing : new AccessKeyEntity();
+                    k.accessKeyId = accessKeyId;
+                    k.accountId = accountId;
+                    k.secretCiphertext = cipher.encrypt(accessKeyId, secret);
+                    k.status = ACTIVE;
+                    if (existing == null) {
+                        k.createdAt = now;
+                        return keys.persist(k).replaceWithVoid();
+                    }
+                    return Uni.createFrom().voidItem();
+                })
+                .invoke(() -> cache.remove(accessKeyId));
+    }
+
+    void bootstrap(@Observes StartupEvent event) throws Throwable {
+        GatewayConfig.Bootstrap b = config.bootstrap();
+        if (b.accessKeyId().isEmpty()) {
+            return;
+        }
+        String secret = b.secretAccessKey().orElseThrow(() -> new IllegalStateException(
+                "tributary.gateway.bootstrap.access-key-id is set without tributary.gateway.bootstrap.secret-access-key"));
+        VertxContextSupport.subscribeAndAwait(() -> put(b.accountId(), b.accessKeyId().get(), secret));
+        LOG.infof("access key %s of account %s is ready", b.accessKeyId().get(), b.accountId());
+    }
+}

@@ -1,0 +1,118 @@
+package io.tributary.gateway.routing;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import io.tributary.gateway.service.AccessKeys;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.KinesisException;
+import software.amazon.awssdk.services.kinesis.model.PutRecordResponse;
+import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The gateway in front of real shard-service and ingest-service processes, driven by the AWS SDK with
+ * SigV4: signed requests reach the right service as the right tenant; badly signed ones never do.
+ */
+@QuarkusTest
+@WithTestResource(ServicesBehindGateway.class)
+class GatewayTest {
+
+    @TestHTTPResource("/")
+    URL gateway;
+
+    @Inject
+    AccessKeys accessKeys;
+
+    private KinesisClient client(String accessKey, String secret, boolean cbor) throws Exception {
+        String previous = System.getProperty("aws.cborEnabled");
+        System.setProperty("aws.cborEnabled", Boolean.toString(cbor));
+        try {
+            return KinesisClient.builder().endpointOverride(gateway.toURI()).region(Region.EU_WEST_1)
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secret)))
+                    .httpClient(UrlConnectionHttpClient.create())
+                    .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD))
+                    .build();
+        } finally {
+            if (previous == null) {
+                System.clearProperty("aws.cborEnabled");
+            } else {
+                System.setProperty("aws.cborEnabled", previous);
+            }
+        }
+    }
+
+    @Test
+    void signedRequestsReachBothServicesAsTheirTenant() throws Exception {
+        for (boolean cbor : new boolean[]{true, false}) {
+            try (KinesisClient k = client("test", "test", cbor)) {
+                String stream = "gw-" + cbor + "-" + System.nanoTime();
+                k.createStream(b -> b.streamName(stream).shardCount(2));
+                String arn = k.describeStreamSummary(b -> b.streamName(stream)).streamDescriptionSummary().streamARN();
+                assertTrue(arn.contains(":" + ServicesBehindGateway.ACCOUNT + ":stream/" + stream), arn);
+                PutRecordResponse put = k.putRecord(b -> b.streamName(stream).partitionKey("p")
+                        .data(SdkBytes.fromUtf8String("through the gateway")));
+                String iterator = k.getShardIterator(b -> b.streamName(stream).shardId(put.shardId())
+                        .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+                List<Record> records = k.getRecords(b -> b.shardIterator(iterator)).records();
+                assertEquals(1, records.size());
+                assertEquals("through the gateway", records.get(0).data().asUtf8String());
+                assertEquals(put.sequenceNumber(), records.get(0).sequenceNumber());
+            }
+        }
+    }
+
+    @Test
+    void aTenantSeesOnlyItsOwnStreams() throws Throwable {
+        VertxContextSupport.subscribeAndAwait(() -> accessKeys.put("000000000222", "tenant-b-key", "tenant-b-secret"));
+        String stream = "private-" + System.nanoTime();
+        try (KinesisClient a = client("test", "test", true); KinesisClient b = client("tenant-b-key", "tenant-b-secret", true)) {
+            a.createStream(r -> r.streamName(stream).shardCount(1));
+            assertThrows(ResourceNotFoundException.class, () -> b.describeStream(r -> r.streamName(stream)));
+            assertTrue(b.listStreams().streamNames().stream().noneMatch(stream::equals));
+            b.createStream(r -> r.streamName(stream).shardCount(3));
+            assertEquals(1, a.describeStreamSummary(r -> r.streamName(stream)).streamDescriptionSummary().openShardCount());
+            assertEquals(3, b.describeStreamSummary(r -> r.streamName(stream)).streamDescriptionSummary().openShardCount());
+        }
+    }
+
+    @Test
+    void badlySignedRequestsAreRefusedWithAwsErrors() throws Exception {
+        try (KinesisClient wrongSecret = client("test", "not-test", true); KinesisClient unknownKey = client("nobody", "x", false)) {
+            KinesisException e = assertThrows(KinesisException.class, () -> wrongSecret.listStreams());
+            assertEquals("InvalidSignatureException", e.awsErrorDetails().errorCode());
+            assertEquals(400, e.statusCode());
+            KinesisException u = assertThrows(KinesisException.class, () -> unknownKey.listStreams());
+            assertEquals("UnrecognizedClientException", u.awsErrorDetails().errorCode());
+        }
+        HttpURLConnection unsigned = (HttpURLConnection) gateway.toURI().resolve("/").toURL().openConnection();
+        unsigned.setRequestMethod("POST");
+        unsigned.setDoOutput(true);
+        unsigned.setRequestProperty("Content-Type", "application/x-amz-json-1.1");
+        unsigned.setRequestProperty("X-Amz-Target", "Kinesis_20131202.ListStreams");
+        unsigned.getOutputStream().write("{}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(400, unsigned.getResponseCode());
+        String body = new String(unsigned.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(body.contains("MissingAuthenticationTokenException"), body);
+    }
+}
