@@ -214,6 +214,7 @@ final class UpCommand {
         EmbeddedDatabase.quarkusDatasourceConfig(datasource.jdbcUrl(), datasource.user(), datasource.password())
                 .forEach((key, value) -> env.put(environmentName(key), value));
         env.put(LauncherConfig.OTLP_ENDPOINT_VARIABLE, config.otlpEndpoint());
+        env.putAll(GatewayKeys.environment(System.getenv(), workspace.gatewayMasterKey()));
         return env;
     }
 
@@ -305,7 +306,9 @@ final class UpCommand {
         Console.say("Tributary is up: " + config.services().size() + " service(s) ready in "
                 + ServiceProcess.seconds(elapsed) + ".");
         if (config.services().stream().anyMatch(s -> s.name().equals("gateway"))) {
-            Console.detail("gateway (health only for now) http://localhost:4566");
+            String key = System.getenv(GatewayKeys.ACCESS_KEY_ID);
+            Console.detail("Kinesis API        http://localhost:4566  (AWS SDK / CLI with --endpoint-url; access key "
+                    + (key == null || key.isBlank() ? "test, secret test" : key) + ")");
         }
         for (ServiceSpec service : config.services()) {
             Console.detail(String.format(Locale.ROOT, "%-18s health  %s%s", service.name(), service.healthUrl(),

@@ -29,6 +29,11 @@ record Workspace(Path root) {
         return pgData().resolve("postmaster.pid");
     }
 
+    /** The gateway's master key (encrypts secret access keys), generated on first start. */
+    Path gatewayMasterKey() {
+        return root.resolve("gateway-master.key");
+    }
+
     /** Pid of the running launcher. */
     Path launcherPid() {
         return root.resolve("launcher.pid");
