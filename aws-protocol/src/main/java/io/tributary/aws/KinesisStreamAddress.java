@@ -44,6 +44,22 @@ public record KinesisStreamAddress(String tenantId, String name) {
         return new KinesisStreamAddress(tenantId, m.group(2));
     }
 
+    /**
+     * The stream a resource ARN names ({@code TagResource} and friends).
+     *
+     * @throws AwsException when it is not a stream ARN, or one of another account
+     */
+    public static KinesisStreamAddress ofArn(String tenantId, String arn, String member) {
+        Matcher m = ARN.matcher(arn);
+        if (arn.length() > 2048 || !m.matches()) {
+            throw AwsException.invalidArgument("'" + arn + "' at '" + member + "' is not the ARN of a Kinesis stream.");
+        }
+        if (!m.group(1).equals(tenantId)) {
+            throw AwsException.resourceNotFound("Stream " + m.group(2) + " under account " + m.group(1) + " not found.");
+        }
+        return new KinesisStreamAddress(tenantId, m.group(2));
+    }
+
     /** Checks a stream name against the API's constraints; {@code member} names the field in messages. */
     public static void checkName(String name, String member) {
         if (name.isEmpty() || name.length() > 128) {

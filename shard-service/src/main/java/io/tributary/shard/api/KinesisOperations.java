@@ -17,12 +17,14 @@ import io.tributary.shard.StreamInfo;
 import io.tributary.shard.config.ShardServiceConfig;
 import io.tributary.shard.service.ReadService;
 import io.tributary.shard.service.StreamAdminService;
+import io.tributary.shard.service.StreamSettingsService;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 
 
 /**
@@ -39,13 +41,15 @@ public class KinesisOperations {
     private static final int ON_DEMAND_INITIAL_SHARDS = 4;
 
     private final StreamAdminService admin;
+    private final StreamSettingsService settings;
     private final ReadService reads;
     private final ShardIterators iterators;
     private final ShardServiceConfig config;
 
-    public KinesisOperations(StreamAdminService admin, ReadService reads, ShardIterators iterators,
-                             ShardServiceConfig config) {
+    public KinesisOperations(StreamAdminService admin, StreamSettingsService settings, ReadService reads,
+                             ShardIterators iterators, ShardServiceConfig config) {
         this.admin = admin;
+        this.settings = settings;
         this.reads = reads;
         this.iterators = iterators;
         this.config = config;
@@ -63,15 +67,23 @@ public class KinesisOperations {
                 case "ListShards" -> listShards(tenantId, request);
                 case "GetShardIterator" -> getShardIterator(tenantId, request);
                 case "GetRecords" -> getRecords(tenantId, request);
+                case "IncreaseStreamRetentionPeriod" -> changeRetention(tenantId, request, true);
+                case "DecreaseStreamRetentionPeriod" -> changeRetention(tenantId, request, false);
+                case "AddTagsToStream" -> addTags(KinesisStreamAddress.of(tenantId, request), tagMap(request.stringMap("Tags"), "tags"));
+                case "TagResource" -> addTags(KinesisStreamAddress.ofArn(tenantId, request.requiredString("ResourceARN"), "resourceARN"),
+                        tagMap(request.stringMap("Tags"), "tags"));
+                case "RemoveTagsFromStream" -> removeTags(KinesisStreamAddress.of(tenantId, request), request.strings("TagKeys"));
+                case "UntagResource" -> removeTags(KinesisStreamAddress.ofArn(tenantId, request.requiredString("ResourceARN"), "resourceARN"),
+                        request.strings("TagKeys"));
+                case "ListTagsForStream" -> listTagsForStream(tenantId, request);
+                case "ListTagsForResource" -> listTagsForResource(tenantId, request);
+                case "DescribeLimits" -> describeLimits(tenantId);
                 case "PutRecord", "PutRecords" -> Uni.createFrom().failure(AwsException.invalidArgument(
                         operation + " is served by ingest-service; send it through the gateway"));
                 case "SplitShard", "MergeShards", "UpdateShardCount", "RegisterStreamConsumer",
                      "DeregisterStreamConsumer", "DescribeStreamConsumer", "ListStreamConsumers", "SubscribeToShard",
                      "StartStreamEncryption", "StopStreamEncryption", "EnableEnhancedMonitoring",
-                     "DisableEnhancedMonitoring", "UpdateStreamMode", "IncreaseStreamRetentionPeriod",
-                     "DecreaseStreamRetentionPeriod", "AddTagsToStream", "RemoveTagsFromStream", "ListTagsForStream",
-                     "TagResource", "UntagResource", "ListTagsForResource", "DescribeLimits",
-                     "DescribeAccountSettings", "UpdateAccountSettings", "GetResourcePolicy", "PutResourcePolicy",
+                     "DisableEnhancedMonitoring", "UpdateStreamMode", "DescribeAccountSettings", "UpdateAccountSettings", "GetResourcePolicy", "PutResourcePolicy",
                      "DeleteResourcePolicy", "UpdateMaxRecordSize", "UpdateStreamWarmThroughput" ->
                         Uni.createFrom().failure(new AwsException("UnsupportedOperationException", 400,
                                 operation + " is not supported by Tributary yet."));
@@ -107,10 +119,10 @@ public class KinesisOperations {
             throw AwsException.validation("1 validation error detected: Value '" + shardCount
                     + "' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1");
         }
-        if (request.has("Tags")) {
-            throw new AwsException("UnsupportedOperationException", 400, "Tags on streams are not supported by Tributary yet.");
-        }
-        return admin.create(tenantId, name, shardCount, 0, 0).map(s -> AwsResponses.object());
+        Map<String, String> tags = request.has("Tags") ? tagMap(request.stringMap("Tags"), "tags") : Map.of();
+        Uni<StreamInfo> created = admin.create(tenantId, name, shardCount, 0, 0);
+        return (tags.isEmpty() ? created.replaceWithVoid() : created.chain(s -> settings.addTags(tenantId, name, tags)))
+                .map(v -> AwsResponses.object());
     }
 
     private Uni<ObjectNode> deleteStream(String tenantId, AwsRequest request) {
@@ -248,6 +260,115 @@ public class KinesisOperations {
             }
             return out;
         });
+    }
+
+    private Uni<ObjectNode> changeRetention(String tenantId, AwsRequest request, boolean increase) {
+        KinesisStreamAddress address = KinesisStreamAddress.of(tenantId, request);
+        Integer hours = request.integer("RetentionPeriodHours");
+        if (hours == null) {
+            throw AwsException.validation("1 validation error detected: Value null at 'retentionPeriodHours' failed to satisfy constraint: Member must not be null");
+        }
+        return settings.changeRetention(address.tenantId(), address.name(), hours, increase).map(v -> AwsResponses.object());
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Tags and limits
+    // ------------------------------------------------------------------------------------------------
+
+    private Uni<ObjectNode> addTags(KinesisStreamAddress stream, Map<String, String> tags) {
+        if (tags.isEmpty()) {
+            throw AwsException.validation("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1");
+        }
+        return settings.addTags(stream.tenantId(), stream.name(), tags).map(v -> AwsResponses.object());
+    }
+
+    private Uni<ObjectNode> removeTags(KinesisStreamAddress stream, List<String> keys) {
+        if (keys == null || keys.isEmpty() || keys.size() > StreamSettingsService.MAX_TAGS_PER_STREAM) {
+            throw AwsException.validation("1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length between 1 and "
+                    + StreamSettingsService.MAX_TAGS_PER_STREAM);
+        }
+        for (String key : keys) {
+            checkTagKey(key, "tagKeys");
+        }
+        return settings.removeTags(stream.tenantId(), stream.name(), keys).map(v -> AwsResponses.object());
+    }
+
+    private Uni<ObjectNode> listTagsForStream(String tenantId, AwsRequest request) {
+        KinesisStreamAddress stream = KinesisStreamAddress.of(tenantId, request);
+        int limit = range(request.integer("Limit"), StreamSettingsService.MAX_TAGS_PER_STREAM, 1,
+                StreamSettingsService.MAX_TAGS_PER_STREAM, "limit");
+        String exclusiveStart = request.string("ExclusiveStartTagKey");
+        return settings.tags(stream.tenantId(), stream.name()).map(tags -> {
+            ObjectNode out = AwsResponses.object();
+            ArrayNode list = out.putArray("Tags");
+            int added = 0;
+            boolean more = false;
+            for (Map.Entry<String, String> e : tags.entrySet()) {
+                if (exclusiveStart != null && e.getKey().compareTo(exclusiveStart) <= 0) {
+                    continue;
+                }
+                if (added == limit) {
+                    more = true;
+                    break;
+                }
+                list.addObject().put("Key", e.getKey()).put("Value", e.getValue());
+                added++;
+            }
+            out.put("HasMoreTags", more);
+            return out;
+        });
+    }
+
+    private Uni<ObjectNode> listTagsForResource(String tenantId, AwsRequest request) {
+        KinesisStreamAddress stream = KinesisStreamAddress.ofArn(tenantId, request.requiredString("ResourceARN"), "resourceARN");
+        return settings.tags(stream.tenantId(), stream.name()).map(tags -> {
+            ObjectNode out = AwsResponses.object();
+            ArrayNode list = out.putArray("Tags");
+            tags.forEach((k, v) -> list.addObject().put("Key", k).put("Value", v));
+            return out;
+        });
+    }
+
+    private Uni<ObjectNode> describeLimits(String tenantId) {
+        return settings.openShardCount(tenantId).map(open -> {
+            ObjectNode out = AwsResponses.object();
+            out.put("ShardLimit", config.streams().maxOpenShardsPerAccount());
+            out.put("OpenShardCount", open.intValue());
+            out.put("OnDemandStreamCount", 0);
+            out.put("OnDemandStreamCountLimit", 50);
+            return out;
+        });
+    }
+
+    /** Checks tags as Kinesis does: keys of 1–128 characters not starting with {@code aws:}, values of 0–256. */
+    private static Map<String, String> tagMap(Map<String, String> tags, String member) {
+        if (tags == null) {
+            throw AwsException.validation("1 validation error detected: Value null at '" + member
+                    + "' failed to satisfy constraint: Member must not be null");
+        }
+        if (tags.size() > StreamSettingsService.MAX_TAGS_PER_STREAM) {
+            throw AwsException.validation("1 validation error detected: Value at '" + member
+                    + "' failed to satisfy constraint: Member must have length less than or equal to "
+                    + StreamSettingsService.MAX_TAGS_PER_STREAM);
+        }
+        for (Map.Entry<String, String> e : tags.entrySet()) {
+            checkTagKey(e.getKey(), member);
+            if (e.getValue().length() > 256) {
+                throw AwsException.validation("1 validation error detected: Value '" + e.getValue() + "' at '" + member
+                        + "' failed to satisfy constraint: Member must have length less than or equal to 256");
+            }
+        }
+        return tags;
+    }
+
+    private static void checkTagKey(String key, String member) {
+        if (key.isEmpty() || key.length() > 128) {
+            throw AwsException.validation("1 validation error detected: Value '" + key + "' at '" + member
+                    + "' failed to satisfy constraint: Member must have length between 1 and 128");
+        }
+        if (key.startsWith("aws:")) {
+            throw AwsException.invalidArgument("Tag keys starting with 'aws:' are reserved: " + key);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------

@@ -28,6 +28,10 @@ public interface ShardServiceConfig {
         @WithDefault("1024")
         int maxShardCount();
 
+        /** Open shards one account (tenant) may have over all its streams (Kinesis's shard limit). */
+        @WithDefault("10000")
+        int maxOpenShardsPerAccount();
+
         /** Retention given to a stream created without one, in hours. */
         @WithDefault("24")
         int defaultRetentionHours();

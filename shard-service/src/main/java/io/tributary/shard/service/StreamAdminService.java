@@ -87,6 +87,13 @@ public class StreamAdminService {
             if (existing != null) {
                 return Uni.createFrom().failure(alreadyExists(tenantId, name));
             }
+            return shards.countOpenShards(tenantId);
+        }).chain(open -> {
+            int limit = config.streams().maxOpenShardsPerAccount();
+            if (open + shardCount > limit) {
+                return Uni.createFrom().failure(new LogException(Reason.LIMIT_EXCEEDED, "This request would exceed the shard limit for the account "
+                        + tenantId + " (" + open + " open shards + " + shardCount + " > " + limit + ")."));
+            }
             Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             StreamEntity stream = new StreamEntity();
             stream.tenantId = tenantId;

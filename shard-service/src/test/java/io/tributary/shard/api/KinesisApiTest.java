@@ -13,7 +13,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.DescribeLimitsResponse;
 import software.amazon.awssdk.services.kinesis.model.DescribeStreamSummaryResponse;
+import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
+import software.amazon.awssdk.services.kinesis.model.ListTagsForStreamResponse;
+import software.amazon.awssdk.services.kinesis.model.Tag;
 import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.InvalidArgumentException;
@@ -33,9 +37,12 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -203,6 +210,53 @@ class KinesisApiTest {
 
     @ParameterizedTest(name = "cbor={0}")
     @ValueSource(booleans = {true, false})
+    void managesRetentionTagsAndLimits(boolean cbor) throws Exception {
+        try (KinesisClients.Client c = client(cbor)) {
+            KinesisClient k = c.kinesis();
+            String name = "sdk-settings-" + cbor + "-" + System.nanoTime();
+            k.createStream(b -> b.streamName(name).shardCount(2).tags(Map.of("team", "payments")));
+            String arn = k.describeStreamSummary(b -> b.streamName(name)).streamDescriptionSummary().streamARN();
+
+            k.increaseStreamRetentionPeriod(b -> b.streamName(name).retentionPeriodHours(72));
+            assertEquals(72, k.describeStreamSummary(b -> b.streamName(name)).streamDescriptionSummary().retentionPeriodHours());
+            assertThrows(InvalidArgumentException.class, () -> k.increaseStreamRetentionPeriod(b -> b.streamName(name).retentionPeriodHours(48)));
+            assertThrows(InvalidArgumentException.class, () -> k.decreaseStreamRetentionPeriod(b -> b.streamName(name).retentionPeriodHours(12)));
+            assertThrows(InvalidArgumentException.class, () -> k.increaseStreamRetentionPeriod(b -> b.streamName(name).retentionPeriodHours(8761)));
+            k.decreaseStreamRetentionPeriod(b -> b.streamARN(arn).retentionPeriodHours(48));
+            assertEquals(48, k.describeStream(b -> b.streamName(name)).streamDescription().retentionPeriodHours());
+
+            k.addTagsToStream(b -> b.streamName(name).tags(Map.of("env", "test", "team", "billing")));
+            k.tagResource(b -> b.resourceARN(arn).tags(Map.of("owner", "ops")));
+            ListTagsForStreamResponse tags = k.listTagsForStream(b -> b.streamName(name));
+            assertEquals(Map.of("env", "test", "owner", "ops", "team", "billing"),
+                    tags.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value)));
+            assertFalse(tags.hasMoreTags());
+            ListTagsForStreamResponse page = k.listTagsForStream(b -> b.streamName(name).limit(2));
+            assertEquals(List.of("env", "owner"), page.tags().stream().map(Tag::key).toList());
+            assertTrue(page.hasMoreTags());
+            assertEquals(List.of("team"), k.listTagsForStream(b -> b.streamName(name).exclusiveStartTagKey("owner"))
+                    .tags().stream().map(Tag::key).toList());
+            k.removeTagsFromStream(b -> b.streamName(name).tagKeys("env"));
+            k.untagResource(b -> b.resourceARN(arn).tagKeys("owner"));
+            assertEquals(Map.of("team", "billing"), k.listTagsForResource(b -> b.resourceARN(arn)).tags().stream()
+                    .collect(Collectors.toMap(software.amazon.awssdk.services.kinesis.model.Tag::key,
+                            software.amazon.awssdk.services.kinesis.model.Tag::value)));
+            assertThrows(InvalidArgumentException.class, () -> k.addTagsToStream(b -> b.streamName(name).tags(Map.of("aws:x", "y"))));
+            Map<String, String> many = new HashMap<>();
+            for (int i = 0; i < 50; i++) {
+                many.put("k" + i, "v");
+            }
+            assertThrows(LimitExceededException.class, () -> k.addTagsToStream(b -> b.streamName(name).tags(many)),
+                    "51 tags with the one already there");
+
+            DescribeLimitsResponse limits = k.describeLimits();
+            assertTrue(limits.openShardCount() >= 2, "counts this stream's shards: " + limits);
+            assertTrue(limits.shardLimit() >= limits.openShardCount());
+        }
+    }
+
+    @ParameterizedTest(name = "cbor={0}")
+    @ValueSource(booleans = {true, false})
     void answersBadRequestsWithTheSdksExceptionClasses(boolean cbor) throws Exception {
         try (KinesisClients.Client c = client(cbor)) {
             KinesisClient k = c.kinesis();
@@ -237,6 +291,9 @@ class KinesisApiTest {
                 assertThrows(ResourceNotFoundException.class, () -> other.kinesis().describeStream(b -> b.streamARN(arn)));
                 assertThrows(InvalidArgumentException.class, () -> other.kinesis().getRecords(b -> b.shardIterator(iterator)));
             }
+            KinesisException unsupportedOp = assertThrows(KinesisException.class,
+                    () -> k.updateShardCount(b -> b.streamName(name).targetShardCount(4).scalingType("UNIFORM_SCALING")));
+            assertEquals("UnsupportedOperationException", unsupportedOp.awsErrorDetails().errorCode());
             KinesisException unsupported = assertThrows(KinesisException.class,
                     () -> k.splitShard(b -> b.streamName(name).shardToSplit("shardId-000000000000").newStartingHashKey("1")));
             assertEquals("UnsupportedOperationException", unsupported.awsErrorDetails().errorCode());

@@ -1,0 +1,140 @@
+package io.tributary.shard.service;
+
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.smallrye.mutiny.Uni;
+import io.tributary.shard.LogException;
+import io.tributary.shard.LogException.Reason;
+import io.tributary.shard.storage.ShardRepository;
+import io.tributary.shard.storage.StreamEntity;
+import io.tributary.shard.storage.StreamRepository;
+import io.tributary.shard.storage.StreamTagEntity;
+import io.tributary.shard.storage.StreamTagRepository;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** A stream's settings that change after creation: retention and tags; and the account's shard usage. */
+@ApplicationScoped
+public class StreamSettingsService {
+
+    /** Kinesis's bounds. */
+    public static final int MIN_RETENTION_HOURS = 24;
+    public static final int MAX_RETENTION_HOURS = 8760;
+    public static final int MAX_TAGS_PER_STREAM = 50;
+
+    private final StreamRepository streams;
+    private final StreamTagRepository tags;
+    private final ShardRepository shards;
+    private final StreamCatalog catalog;
+
+    public StreamSettingsService(StreamRepository streams, StreamTagRepository tags, ShardRepository shards,
+                                 StreamCatalog catalog) {
+        this.streams = streams;
+        this.tags = tags;
+        this.shards = shards;
+        this.catalog = catalog;
+    }
+
+    /**
+     * Changes the retention period. An increase must not shorten it and a decrease must not lengthen it;
+     * asking for the current value changes nothing.
+     */
+    public Uni<Void> changeRetention(String tenantId, String name, int hours, boolean increase) {
+        if (hours < MIN_RETENTION_HOURS) {
+            return fail(Reason.INVALID_ARGUMENT, "Minimum allowed retention period is " + MIN_RETENTION_HOURS
+                    + " hours. Requested retention period (" + hours + " hours) is too short.");
+        }
+        if (hours > MAX_RETENTION_HOURS) {
+            return fail(Reason.INVALID_ARGUMENT, "Maximum allowed retention period is " + MAX_RETENTION_HOURS
+                    + " hours. Requested retention period (" + hours + " hours) is too long.");
+        }
+        return updateRetention(tenantId, name, hours, increase).invoke(() -> catalog.evict(tenantId, name));
+    }
+
+    @WithTransaction
+    Uni<Void> updateRetention(String tenantId, String name, int hours, boolean increase) {
+        return live(tenantId, name).chain(stream -> {
+            if (increase && hours < stream.retentionHours) {
+                return fail(Reason.INVALID_ARGUMENT, "Requested retention period (" + hours + " hours) for stream "
+                        + name + " can not be shorter than existing retention period (" + stream.retentionHours
+                        + " hours). Use DecreaseRetentionPeriod API.");
+            }
+            if (!increase && hours > stream.retentionHours) {
+                return fail(Reason.INVALID_ARGUMENT, "Requested retention period (" + hours + " hours) for stream "
+                        + name + " can not be longer than existing retention period (" + stream.retentionHours
+                        + " hours). Use IncreaseRetentionPeriod API.");
+            }
+            stream.retentionHours = hours;
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    /** Adds tags or replaces their values; a stream holds at most {@value #MAX_TAGS_PER_STREAM}. */
+    @WithTransaction
+    public Uni<Void> addTags(String tenantId, String name, Map<String, String> newTags) {
+        return live(tenantId, name).chain(stream -> tags.findByStream(stream.id).chain(existing -> {
+            Map<String, StreamTagEntity> byKey = new LinkedHashMap<>();
+            for (StreamTagEntity t : existing) {
+                byKey.put(t.tagKey, t);
+            }
+            Set<String> keys = new HashSet<>(byKey.keySet());
+            keys.addAll(newTags.keySet());
+            if (keys.size() > MAX_TAGS_PER_STREAM) {
+                return fail(Reason.LIMIT_EXCEEDED, "Stream " + name + " would have " + keys.size()
+                        + " tags; the limit is " + MAX_TAGS_PER_STREAM + ".");
+            }
+            List<StreamTagEntity> toPersist = new ArrayList<>();
+            for (Map.Entry<String, String> e : newTags.entrySet()) {
+                StreamTagEntity t = byKey.get(e.getKey());
+                if (t != null) {
+                    t.tagValue = e.getValue();
+                } else {
+                    t = new StreamTagEntity();
+                    t.streamId = stream.id;
+                    t.tagKey = e.getKey();
+                    t.tagValue = e.getValue();
+                    toPersist.add(t);
+                }
+            }
+            return tags.persist(toPersist).replaceWithVoid();
+        }));
+    }
+
+    @WithTransaction
+    public Uni<Void> removeTags(String tenantId, String name, List<String> keys) {
+        return live(tenantId, name).chain(stream -> tags.deleteKeys(stream.id, keys)).replaceWithVoid();
+    }
+
+    /** The stream's tags in key order. */
+    @WithSession
+    public Uni<Map<String, String>> tags(String tenantId, String name) {
+        return live(tenantId, name).chain(stream -> tags.findByStream(stream.id)).map(list -> {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (StreamTagEntity t : list) {
+                out.put(t.tagKey, t.tagValue);
+            }
+            return out;
+        });
+    }
+
+    /** Open shards over all of a tenant's streams. */
+    @WithSession
+    public Uni<Long> openShardCount(String tenantId) {
+        return shards.countOpenShards(tenantId);
+    }
+
+    private Uni<StreamEntity> live(String tenantId, String name) {
+        return streams.findByName(tenantId, name).onItem().ifNull()
+                .failWith(() -> StreamCatalog.notFound(tenantId, name));
+    }
+
+    private static <T> Uni<T> fail(Reason reason, String message) {
+        return Uni.createFrom().failure(new LogException(reason, message));
+    }
+}
