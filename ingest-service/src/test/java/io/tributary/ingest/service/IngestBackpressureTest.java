@@ -1,0 +1,178 @@
+package io.tributary.ingest.service;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.tributary.aws.GatewayHeaders;
+import io.tributary.embeddeddb.PostgresTestResource;
+import io.tributary.ingest.api.ShardServiceProcess;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.DefaultRetryStrategy;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
+import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+
+import java.net.URI;
+import java.net.URL;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Storage stalls under load (the batch table locked, as behind a stuck disk): ingest-service holds no more
+ * than its in-flight budget, refuses further producers with ProvisionedThroughputExceededException,
+ * acknowledges nothing it has not committed, and after recovery every acknowledged record is stored.
+ */
+@QuarkusTest
+@TestProfile(IngestBackpressureTest.SmallBudget.class)
+@WithTestResource(ShardServiceProcess.class)
+class IngestBackpressureTest {
+
+    static final long BUDGET = 1024 * 1024;
+    static final int RECORDS_PER_REQUEST = 50;
+    static final int RECORD_BYTES = 4000;
+    static final String TENANT = "000000000043";
+
+    public static class SmallBudget implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("tributary.ingest.max-in-flight-bytes", Long.toString(BUDGET));
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL ingest;
+
+    @Inject
+    InFlightBudget budget;
+
+    private static KinesisClient client(URI endpoint) {
+        return KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(60)).build())
+                .overrideConfiguration(o -> o.putHeader(GatewayHeaders.TENANT, TENANT)
+                        .retryStrategy(DefaultRetryStrategy.doNotRetry()))
+                .build();
+    }
+
+    @Test
+    void throttlesWhileStorageStallsAndStoresEveryAcknowledgedRecord() throws Exception {
+        Map<String, String> db = PostgresTestResource.datasourceConfig();
+        try (KinesisClient puts = client(ingest.toURI());
+             KinesisClient reads = client(URI.create("http://127.0.0.1:" + ShardServiceProcess.httpPort))) {
+            String stream = "stall-" + System.nanoTime();
+            reads.createStream(b -> b.streamName(stream).shardCount(1));
+            Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+            // One record before the stall, so the shard is loaded and only commits are held up.
+            acknowledged.add(puts.putRecord(b -> b.streamName(stream).partitionKey("first")
+                    .data(SdkBytes.fromUtf8String("x"))).sequenceNumber());
+
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicBoolean stalled = new AtomicBoolean(true);
+            AtomicInteger throttled = new AtomicInteger();
+            AtomicInteger acknowledgedWhileStalled = new AtomicInteger();
+            AtomicLong maxInFlight = new AtomicLong();
+            List<Throwable> unexpected = new ArrayList<>();
+            ExecutorService producers = Executors.newFixedThreadPool(8);
+            try (Connection lock = DriverManager.getConnection(db.get("quarkus.datasource.jdbc.url"),
+                    db.get("quarkus.datasource.username"), db.get("quarkus.datasource.password"))) {
+                lock.setAutoCommit(false);
+                try (Statement s = lock.createStatement()) {
+                    s.execute("LOCK TABLE record_batches IN ACCESS EXCLUSIVE MODE");
+                }
+                List<Future<?>> running = new ArrayList<>();
+                for (int p = 0; p < 8; p++) {
+                    int producer = p;
+                    running.add(producers.submit(() -> {
+                        for (int n = 0; !stop.get(); n++) {
+                            List<PutRecordsRequestEntry> entries = new ArrayList<>();
+                            for (int i = 0; i < RECORDS_PER_REQUEST; i++) {
+                                entries.add(PutRecordsRequestEntry.builder().partitionKey("p" + producer + "-" + n + "-" + i)
+                                        .data(SdkBytes.fromByteArray(new byte[RECORD_BYTES])).build());
+                            }
+                            try {
+                                PutRecordsResponse r = puts.putRecords(b -> b.streamName(stream).records(entries));
+                                if (stalled.get()) {
+                                    acknowledgedWhileStalled.incrementAndGet();
+                                }
+                                for (PutRecordsResultEntry e : r.records()) {
+                                    if (e.errorCode() == null) {
+                                        acknowledged.add(e.sequenceNumber());
+                                    }
+                                }
+                            } catch (ProvisionedThroughputExceededException e) {
+                                throttled.incrementAndGet();
+                                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                            } catch (RuntimeException e) {
+                                unexpected.add(e);
+                                return;
+                            }
+                        }
+                    }));
+                }
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5)).until(() -> {
+                    maxInFlight.accumulateAndGet(budget.used(), Math::max);
+                    return throttled.get() >= 20 && budget.used() > BUDGET / 2;
+                });
+                assertTrue(maxInFlight.get() <= BUDGET, "in flight " + maxInFlight.get() + " > budget " + BUDGET);
+                assertEquals(0, acknowledgedWhileStalled.get(), "nothing is acknowledged before it is committed");
+                stop.set(true);
+                stalled.set(false);
+                lock.rollback(); // storage recovers
+                for (Future<?> f : running) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                producers.shutdownNow();
+            }
+            assertTrue(unexpected.isEmpty(), () -> "unexpected failures: " + unexpected);
+            assertTrue(acknowledged.size() > 1, "the requests admitted during the stall were acknowledged after it");
+            assertEquals(0, budget.used(), "the budget is whole again once everything is acknowledged");
+
+            String iterator = reads.getShardIterator(b -> b.streamName(stream).shardId("shardId-000000000000")
+                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+            Set<String> stored = new HashSet<>();
+            while (iterator != null) {
+                String it = iterator;
+                GetRecordsResponse r = reads.getRecords(b -> b.shardIterator(it));
+                for (Record record : r.records()) {
+                    assertTrue(stored.add(record.sequenceNumber()), "stored once");
+                }
+                iterator = r.records().isEmpty() ? null : r.nextShardIterator();
+            }
+            assertEquals(acknowledged, stored, "every acknowledged record is stored, and only those");
+        }
+    }
+}
