@@ -66,11 +66,70 @@ public class PutRecordsService {
                 .setDescription("Records admitted by Put requests").setUnit("{record}").build();
     }
 
-    /** One record of a request, checked. */
-    private record Entry(byte[] key, byte[] data, String explicitHashKey) {
+    /** One record of a request, checked by {@link #entry}. */
+    public record Entry(byte[] key, byte[] data, String explicitHashKey) {
         long bytes() {
             return (long) key.length + data.length;
         }
+    }
+
+    /**
+     * Checks one record's parts with Kinesis's limits.
+     *
+     * @param member how messages name the record, e.g. {@code records.3.member.}
+     * @throws AwsException {@code ValidationException} or {@code InvalidArgumentException}
+     */
+    public static Entry entry(String key, byte[] data, String explicit, String member) {
+        if (data == null) {
+            throw AwsException.validation("1 validation error detected: Value null at '" + member
+                    + "data' failed to satisfy constraint: Member must not be null");
+        }
+        if (data.length > MAX_DATA_BYTES) {
+            throw AwsException.validation("1 validation error detected: Value at '" + member
+                    + "data' failed to satisfy constraint: Member must have length less than or equal to " + MAX_DATA_BYTES);
+        }
+        if (key == null) {
+            throw AwsException.validation("1 validation error detected: Value null at '" + member
+                    + "partitionKey' failed to satisfy constraint: Member must not be null");
+        }
+        int chars = key.codePointCount(0, key.length());
+        if (chars < 1 || chars > 256) {
+            throw AwsException.validation("1 validation error detected: Value '" + key + "' at '" + member
+                    + "partitionKey' failed to satisfy constraint: Member must have length between 1 and 256");
+        }
+        if (explicit != null) {
+            if (!HASH_KEY.matcher(explicit).matches()) {
+                throw AwsException.validation("1 validation error detected: Value '" + explicit + "' at '" + member
+                        + "explicitHashKey' failed to satisfy constraint: Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})");
+            }
+            if (new BigInteger(explicit).compareTo(MAX_HASH_KEY) > 0) {
+                throw AwsException.invalidArgument("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was "
+                        + explicit);
+            }
+        }
+        return new Entry(key.getBytes(StandardCharsets.UTF_8), data, explicit);
+    }
+
+    /**
+     * Routes, admits and appends checked records; the results come in request order.
+     *
+     * @throws AwsException (as a failure) when the whole request is refused: unknown stream, a record over
+     *                      the stream's size, or a full budget ({@code ProvisionedThroughputExceededException})
+     */
+    public Uni<RecordResult[]> putEntries(KinesisStreamAddress stream, List<Entry> entries) {
+        long total = 0;
+        for (Entry e : entries) {
+            total += e.bytes();
+        }
+        if (entries.isEmpty() || entries.size() > MAX_RECORDS_PER_REQUEST) {
+            return Uni.createFrom().failure(AwsException.validation("a request carries 1 to " + MAX_RECORDS_PER_REQUEST
+                    + " records, not " + entries.size()));
+        }
+        if (total > MAX_REQUEST_BYTES) {
+            return Uni.createFrom().failure(AwsException.invalidArgument("Records size " + total
+                    + " bytes exceeds the limit of " + MAX_REQUEST_BYTES + " bytes (data plus partition keys of all records of a request)."));
+        }
+        return put(stream, entries);
     }
 
     public Uni<ObjectNode> putRecord(String tenantId, AwsRequest request) {
@@ -141,33 +200,7 @@ public class PutRecordsService {
     }
 
     private Entry entry(AwsRequest record, String memberPrefix) {
-        byte[] data = record.blob("Data");
-        if (data == null) {
-            throw AwsException.validation("1 validation error detected: Value null at '" + memberPrefix
-                    + "data' failed to satisfy constraint: Member must not be null");
-        }
-        if (data.length > MAX_DATA_BYTES) {
-            throw AwsException.validation("1 validation error detected: Value at '" + memberPrefix
-                    + "data' failed to satisfy constraint: Member must have length less than or equal to " + MAX_DATA_BYTES);
-        }
-        String key = record.requiredString("PartitionKey");
-        int chars = key.codePointCount(0, key.length());
-        if (chars < 1 || chars > 256) {
-            throw AwsException.validation("1 validation error detected: Value '" + key + "' at '" + memberPrefix
-                    + "partitionKey' failed to satisfy constraint: Member must have length between 1 and 256");
-        }
-        String explicit = record.string("ExplicitHashKey");
-        if (explicit != null) {
-            if (!HASH_KEY.matcher(explicit).matches()) {
-                throw AwsException.validation("1 validation error detected: Value '" + explicit + "' at '" + memberPrefix
-                        + "explicitHashKey' failed to satisfy constraint: Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})");
-            }
-            if (new BigInteger(explicit).compareTo(MAX_HASH_KEY) > 0) {
-                throw AwsException.invalidArgument("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was "
-                        + explicit);
-            }
-        }
-        return new Entry(key.getBytes(StandardCharsets.UTF_8), data, explicit);
+        return entry(record.string("PartitionKey"), record.blob("Data"), record.string("ExplicitHashKey"), memberPrefix);
     }
 
     private Uni<RecordResult[]> put(KinesisStreamAddress stream, List<Entry> entries) {

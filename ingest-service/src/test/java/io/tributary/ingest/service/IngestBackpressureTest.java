@@ -147,6 +147,11 @@ class IngestBackpressureTest {
                     return throttled.get() >= 20 && budget.used() > BUDGET / 2;
                 });
                 assertTrue(maxInFlight.get() <= BUDGET, "in flight " + maxInFlight.get() + " > budget " + BUDGET);
+                // REST producers are told to come back later, with the same bound.
+                String big = "{\"key\":\"rest\",\"data\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[600_000]) + "\"}\n";
+                io.restassured.RestAssured.given().header(GatewayHeaders.TENANT, TENANT).body(big)
+                        .when().post("/v1/streams/" + stream + "/records")
+                        .then().statusCode(503).header("Retry-After", "1");
                 assertEquals(0, acknowledgedWhileStalled.get(), "nothing is acknowledged before it is committed");
                 stop.set(true);
                 stalled.set(false);
