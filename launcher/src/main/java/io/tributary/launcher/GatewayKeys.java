@@ -15,7 +15,8 @@ import java.util.Map;
  * What the gateway needs to start on a developer's machine: the master key that encrypts secret access
  * keys (generated once into {@code .tributary/gateway-master.key} unless {@code TRIBUTARY_GATEWAY_MASTER_KEY}
  * is set) and a development access key {@code test}/{@code test} of account {@code 000000000000} (the
- * local-AWS convention) unless {@code TRIBUTARY_GATEWAY_BOOTSTRAP_ACCESS_KEY_ID} is set.
+ * local-AWS convention) with the bearer API key {@code test}, unless
+ * {@code TRIBUTARY_GATEWAY_BOOTSTRAP_ACCESS_KEY_ID} is set.
  */
 final class GatewayKeys {
 
@@ -23,6 +24,7 @@ final class GatewayKeys {
     static final String ACCESS_KEY_ID = "TRIBUTARY_GATEWAY_BOOTSTRAP_ACCESS_KEY_ID";
     static final String SECRET_ACCESS_KEY = "TRIBUTARY_GATEWAY_BOOTSTRAP_SECRET_ACCESS_KEY";
     static final String ACCOUNT_ID = "TRIBUTARY_GATEWAY_BOOTSTRAP_ACCOUNT_ID";
+    static final String API_KEY = "TRIBUTARY_GATEWAY_BOOTSTRAP_API_KEY";
     static final String DEV_ACCESS_KEY = "test";
 
     private GatewayKeys() {
@@ -38,6 +40,9 @@ final class GatewayKeys {
             out.put(ACCESS_KEY_ID, DEV_ACCESS_KEY);
             out.put(SECRET_ACCESS_KEY, DEV_ACCESS_KEY);
             out.put(ACCOUNT_ID, "000000000000");
+            if (blank(env.get(API_KEY))) {
+                out.put(API_KEY, DEV_ACCESS_KEY);
+            }
         }
         return out;
     }

@@ -309,6 +309,8 @@ final class UpCommand {
             String key = System.getenv(GatewayKeys.ACCESS_KEY_ID);
             Console.detail("Kinesis API        http://localhost:4566  (AWS SDK / CLI with --endpoint-url; access key "
                     + (key == null || key.isBlank() ? "test, secret test" : key) + ")");
+            Console.detail("REST ingest        POST http://localhost:4566/v1/streams/<stream>/records  (NDJSON; "
+                    + (key == null || key.isBlank() ? "Authorization: Bearer test" : "Authorization: Bearer <your API key>") + ")");
         }
         for (ServiceSpec service : config.services()) {
             Console.detail(String.format(Locale.ROOT, "%-18s health  %s%s", service.name(), service.healthUrl(),

@@ -20,6 +20,7 @@ class GatewayKeysTest {
         assertEquals(32, Base64.getDecoder().decode(first.get(GatewayKeys.MASTER_KEY)).length);
         assertEquals("test", first.get(GatewayKeys.ACCESS_KEY_ID));
         assertEquals("test", first.get(GatewayKeys.SECRET_ACCESS_KEY));
+        assertEquals("test", first.get(GatewayKeys.API_KEY));
         assertEquals(first.get(GatewayKeys.MASTER_KEY), GatewayKeys.environment(Map.of(), file).get(GatewayKeys.MASTER_KEY),
                 "the same key on every start, or stored secrets could not be read");
     }

@@ -40,6 +40,9 @@ public interface GatewayConfig {
         /** Its secret access key. */
         Optional<String> secretAccessKey();
 
+        /** A bearer API key (REST and WebSocket) of the same account, created at startup; none when absent. */
+        Optional<String> apiKey();
+
         /** The 12-digit account id (tenant) the key belongs to. */
         @WithDefault("000000000000")
         String accountId();

@@ -8,6 +8,8 @@ import io.smallrye.mutiny.Uni;
 import io.tributary.gateway.config.GatewayConfig;
 import io.tributary.gateway.storage.AccessKeyEntity;
 import io.tributary.gateway.storage.AccessKeyRepository;
+import io.tributary.gateway.storage.ApiKeyEntity;
+import io.tributary.gateway.storage.ApiKeyRepository;
 import io.tributary.gateway.storage.TenantEntity;
 import io.tributary.gateway.storage.TenantRepository;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,9 +38,13 @@ public class AccessKeys {
     private final SecretCipher cipher;
     private final GatewayConfig config;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final Map<String, CachedAccount> apiKeyCache = new ConcurrentHashMap<>();
+    private final ApiKeyRepository apiKeys;
 
-    public AccessKeys(AccessKeyRepository keys, TenantRepository tenants, SecretCipher cipher, GatewayConfig config) {
+    public AccessKeys(AccessKeyRepository keys, ApiKeyRepository apiKeys, TenantRepository tenants, SecretCipher cipher,
+                      GatewayConfig config) {
         this.keys = keys;
+        this.apiKeys = apiKeys;
         this.tenants = tenants;
         this.cipher = cipher;
         this.config = config;
@@ -49,6 +55,69 @@ public class AccessKeys {
     }
 
     private record Cached(Credential credential, long loadedAtNanos) {
+    }
+
+    private record CachedAccount(String accountId, long loadedAtNanos) {
+    }
+
+    /** The account of an active bearer API key, or {@code null} (as an item) when there is none. */
+    public Uni<String> accountOfApiKey(String apiKey) {
+        String hash = java.util.HexFormat.of().formatHex(sha256(apiKey));
+        CachedAccount c = apiKeyCache.get(hash);
+        if (c != null && System.nanoTime() - c.loadedAtNanos() < config.keyCacheTtl().toNanos()) {
+            return Uni.createFrom().item(c.accountId());
+        }
+        return loadApiKey(sha256(apiKey)).invoke(account -> apiKeyCache.put(hash, new CachedAccount(account, System.nanoTime())));
+    }
+
+    @WithSession
+    Uni<String> loadApiKey(byte[] hash) {
+        return apiKeys.findById(hash).map(k -> k == null || !ACTIVE.equals(k.status) ? null : k.accountId);
+    }
+
+    /** Creates a tenant's bearer API key (kept as its SHA-256). */
+    @WithTransaction
+    public Uni<Void> putApiKey(String accountId, String apiKey) {
+        if (apiKey.length() < 4) {
+            return Uni.createFrom().failure(new IllegalArgumentException("an API key has at least 4 characters"));
+        }
+        byte[] hash = sha256(apiKey);
+        return tenant(accountId).chain(t -> apiKeys.findById(hash)).chain(existing -> {
+            if (existing != null) {
+                existing.accountId = accountId;
+                existing.status = ACTIVE;
+                return Uni.createFrom().voidItem();
+            }
+            ApiKeyEntity k = new ApiKeyEntity();
+            k.keySha256 = hash;
+            k.accountId = accountId;
+            k.status = ACTIVE;
+            k.createdAt = Instant.now();
+            return apiKeys.persist(k).replaceWithVoid();
+        }).invoke(() -> apiKeyCache.remove(java.util.HexFormat.of().formatHex(hash)));
+    }
+
+    private Uni<TenantEntity> tenant(String accountId) {
+        if (!ACCOUNT_ID.matcher(accountId).matches()) {
+            return Uni.createFrom().failure(new IllegalArgumentException("account id '" + accountId + "' is not 12 digits"));
+        }
+        return tenants.findById(accountId).chain(t -> {
+            if (t != null) {
+                return Uni.createFrom().item(t);
+            }
+            TenantEntity tenant = new TenantEntity();
+            tenant.accountId = accountId;
+            tenant.createdAt = Instant.now();
+            return tenants.persist(tenant);
+        });
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is a mandatory JDK algorithm", e);
+        }
     }
 
     /** The active key with this id, or {@code null} (as an item) when there is none. */
@@ -76,16 +145,7 @@ public class AccessKeys {
             return Uni.createFrom().failure(new IllegalArgumentException("an access key needs an id of 1 to 128 characters and a secret"));
         }
         Instant now = Instant.now();
-        return tenants.findById(accountId)
-                .chain(t -> {
-                    if (t != null) {
-                        return Uni.createFrom().item(t);
-                    }
-                    TenantEntity tenant = new TenantEntity();
-                    tenant.accountId = accountId;
-                    tenant.createdAt = now;
-                    return tenants.persist(tenant);
-                })
+        return tenant(accountId)
                 .chain(t -> keys.findById(accessKeyId))
                 .chain(existing -> {
                     AccessKeyEntity k = existing != null ? existing : new AccessKeyEntity();
@@ -104,12 +164,15 @@ public class AccessKeys {
 
     void bootstrap(@Observes StartupEvent event) throws Throwable {
         GatewayConfig.Bootstrap b = config.bootstrap();
-        if (b.accessKeyId().isEmpty()) {
-            return;
+        if (b.accessKeyId().isPresent()) {
+            String secret = b.secretAccessKey().orElseThrow(() -> new IllegalStateException(
+                    "tributary.gateway.bootstrap.access-key-id is set without tributary.gateway.bootstrap.secret-access-key"));
+            VertxContextSupport.subscribeAndAwait(() -> put(b.accountId(), b.accessKeyId().get(), secret));
+            LOG.infof("access key %s of account %s is ready", b.accessKeyId().get(), b.accountId());
         }
-        String secret = b.secretAccessKey().orElseThrow(() -> new IllegalStateException(
-                "tributary.gateway.bootstrap.access-key-id is set without tributary.gateway.bootstrap.secret-access-key"));
-        VertxContextSupport.subscribeAndAwait(() -> put(b.accountId(), b.accessKeyId().get(), secret));
-        LOG.infof("access key %s of account %s is ready", b.accessKeyId().get(), b.accountId());
+        if (b.apiKey().isPresent()) {
+            VertxContextSupport.subscribeAndAwait(() -> putApiKey(b.accountId(), b.apiKey().get()));
+            LOG.infof("an API key of account %s is ready", b.accountId());
+        }
     }
 }

@@ -83,6 +83,35 @@ class GatewayTest {
     }
 
     @Test
+    void restRequestsWithAnApiKeyReachIngestAsTheirTenant() throws Exception {
+        try (KinesisClient k = client("test", "test", true)) {
+            String stream = "gw-rest-" + System.nanoTime();
+            k.createStream(b -> b.streamName(stream).shardCount(1));
+            String path = "/v1/streams/" + stream + "/records";
+            byte[] body = "{\"key\":\"k1\",\"json\":{\"n\":1}}\n{\"key\":\"k2\",\"json\":{\"n\":2}}\n".getBytes(StandardCharsets.UTF_8);
+            assertEquals(401, post(path, null, body));
+            assertEquals(403, post(path, "not-a-key", body));
+            assertEquals(200, post(path, ServicesBehindGateway.API_KEY, body));
+            String iterator = k.getShardIterator(b -> b.streamName(stream).shardId("shardId-000000000000")
+                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+            assertEquals(List.of("{\"n\":1}", "{\"n\":2}"), k.getRecords(b -> b.shardIterator(iterator)).records().stream()
+                    .map(r -> r.data().asUtf8String()).toList(), "refused requests wrote nothing; the accepted one wrote both");
+        }
+    }
+
+    private int post(String path, String apiKey, byte[] body) throws Exception {
+        HttpURLConnection c = (HttpURLConnection) gateway.toURI().resolve(path).toURL().openConnection();
+        c.setRequestMethod("POST");
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", "application/x-ndjson");
+        if (apiKey != null) {
+            c.setRequestProperty("Authorization", "Bearer " + apiKey);
+        }
+        c.getOutputStream().write(body);
+        return c.getResponseCode();
+    }
+
+    @Test
     void aTenantSeesOnlyItsOwnStreams() throws Throwable {
         VertxContextSupport.subscribeAndAwait(() -> accessKeys.put("000000000222", "tenant-b-key", "tenant-b-secret"));
         String stream = "private-" + System.nanoTime();

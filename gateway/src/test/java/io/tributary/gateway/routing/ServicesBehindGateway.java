@@ -15,6 +15,7 @@ import java.util.Map;
 public class ServicesBehindGateway implements QuarkusTestResourceLifecycleManager {
 
     static final String ACCOUNT = "000000000000";
+    static final String API_KEY = "gateway-test-api-key";
 
     private PackagedService shard;
     private PackagedService ingest;
@@ -33,6 +34,7 @@ public class ServicesBehindGateway implements QuarkusTestResourceLifecycleManage
         config.put("tributary.gateway.bootstrap.access-key-id", "test");
         config.put("tributary.gateway.bootstrap.secret-access-key", "test");
         config.put("tributary.gateway.bootstrap.account-id", ACCOUNT);
+        config.put("tributary.gateway.bootstrap.api-key", API_KEY);
         return config;
     }
 

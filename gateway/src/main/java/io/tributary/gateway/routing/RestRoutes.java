@@ -1,0 +1,125 @@
+package io.tributary.gateway.routing;
+
+import io.tributary.aws.GatewayHeaders;
+import io.tributary.gateway.config.GatewayConfig;
+import io.tributary.gateway.service.AccessKeys;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The REST API ({@code /v1/...}): a bearer API key ({@code Authorization: Bearer <key>}) names the tenant;
+ * the request is then streamed to ingest-service as it arrives (with backpressure: the gateway reads the
+ * client only as fast as ingest-service takes the body), and the answer streamed back.
+ */
+@ApplicationScoped
+public class RestRoutes {
+
+    private static final Logger LOG = Logger.getLogger(RestRoutes.class);
+    private static final List<String> FORWARDED_REQUEST_HEADERS = List.of("Content-Type", "Content-Length", "Content-Encoding");
+    private static final List<String> FORWARDED_RESPONSE_HEADERS = List.of("Content-Type", "Retry-After", "Content-Encoding");
+
+    private final AccessKeys keys;
+    private final GatewayConfig config;
+    private final HttpClient client;
+
+    public RestRoutes(AccessKeys keys, GatewayConfig config, Vertx vertx) {
+        this.keys = keys;
+        this.config = config;
+        this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+                new PoolOptions().setHttp1MaxSize(64));
+    }
+
+    void routes(@Observes Router router) {
+        router.post("/v1/streams/:stream/records").order(-10).handler(this::records);
+    }
+
+    private void records(RoutingContext rc) {
+        HttpServerRequest request = rc.request();
+        request.pause();
+        String requestId = UUID.randomUUID().toString();
+        String authorization = request.getHeader("Authorization");
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            fail(rc, requestId, 401, "MissingAuthenticationTokenException", "an API key is required: Authorization: Bearer <key>");
+            return;
+        }
+        keys.accountOfApiKey(authorization.substring(7).trim()).subscribe().with(account -> {
+            if (account == null) {
+                fail(rc, requestId, 403, "UnrecognizedClientException", "the API key is not valid");
+                return;
+            }
+            forward(rc, requestId, account);
+        }, e -> {
+            LOG.warnf(e, "API key lookup failed");
+            fail(rc, requestId, 503, "ServiceUnavailable", "API keys cannot be read right now; retry");
+        });
+    }
+
+    private void forward(RoutingContext rc, String requestId, String account) {
+        HttpServerRequest request = rc.request();
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        for (String name : FORWARDED_REQUEST_HEADERS) {
+            String value = request.getHeader(name);
+            if (value != null) {
+                headers.set(name, value);
+            }
+        }
+        headers.set(GatewayHeaders.TENANT, account);
+        headers.set(GatewayHeaders.REQUEST_ID, requestId);
+        RequestOptions options = new RequestOptions().setMethod(request.method())
+                .setAbsoluteURI(config.services().ingestUrl() + request.uri()).setHeaders(headers);
+        client.request(options)
+                .compose(outgoing -> {
+                    if (request.getHeader("Content-Length") == null) {
+                        outgoing.setChunked(true);
+                    }
+                    return outgoing.send(request);
+                })
+                .onSuccess(answer -> relay(rc, requestId, answer))
+                .onFailure(e -> {
+                    LOG.debugf("forwarding to ingest-service failed: %s", e.toString());
+                    fail(rc, requestId, 503, "ServiceUnavailable", "ingest-service is unavailable; retry");
+                });
+    }
+
+    private static void relay(RoutingContext rc, String requestId, HttpClientResponse answer) {
+        var response = rc.response().setStatusCode(answer.statusCode());
+        for (String name : FORWARDED_RESPONSE_HEADERS) {
+            String value = answer.getHeader(name);
+            if (value != null) {
+                response.putHeader(name, value);
+            }
+        }
+        response.putHeader(GatewayHeaders.REQUEST_ID, requestId);
+        String length = answer.getHeader("Content-Length");
+        if (length != null) {
+            response.putHeader("Content-Length", length);
+        } else {
+            response.setChunked(true);
+        }
+        answer.pipeTo(response);
+    }
+
+    private static void fail(RoutingContext rc, String requestId, int status, String code, String message) {
+        if (rc.response().ended()) {
+            return;
+        }
+        rc.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .putHeader(GatewayHeaders.REQUEST_ID, requestId)
+                .end(new JsonObject().put("error", code).put("message", message).encode());
+    }
+}
