@@ -30,6 +30,19 @@ public interface GatewayConfig {
 
     Bootstrap bootstrap();
 
+    Quotas quotas();
+
+    /** Per-tenant quotas of this gateway instance; 0 turns one off. */
+    interface Quotas {
+        /** Requests per second a tenant may send (bursts of up to one second's worth). */
+        @WithDefault("0")
+        double requestsPerSecond();
+
+        /** Request body bytes per second a tenant may send. */
+        @WithDefault("0")
+        double bytesPerSecond();
+    }
+
     Services services();
 
     /** An access key created or updated at startup, so that a fresh installation can be used at once. */

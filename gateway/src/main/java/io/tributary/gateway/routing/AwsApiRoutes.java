@@ -9,6 +9,7 @@ import io.tributary.aws.GatewayHeaders;
 import io.tributary.gateway.auth.SigV4Verifier;
 import io.tributary.gateway.config.GatewayConfig;
 import io.tributary.gateway.service.AccessKeys;
+import io.tributary.gateway.service.TenantQuotas;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -52,13 +53,15 @@ public class AwsApiRoutes {
     private static final List<String> FORWARDED_RESPONSE_HEADERS = List.of("Content-Type", "x-amzn-ErrorType", "Content-Encoding");
 
     private final AccessKeys accessKeys;
+    private final TenantQuotas quotas;
     private final GatewayConfig config;
     private final SigV4Verifier verifier;
     private final HttpClient client;
     private final LongCounter refused;
 
-    public AwsApiRoutes(AccessKeys accessKeys, GatewayConfig config, Vertx vertx, Meter meter) {
+    public AwsApiRoutes(AccessKeys accessKeys, TenantQuotas quotas, GatewayConfig config, Vertx vertx, Meter meter) {
         this.accessKeys = accessKeys;
+        this.quotas = quotas;
         this.config = config;
         this.verifier = new SigV4Verifier(config.allowedClockSkew());
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
@@ -142,8 +145,15 @@ public class AwsApiRoutes {
                 return;
             }
             String operation = target.substring(KINESIS.length());
-            base = operation.equals("PutRecord") || operation.equals("PutRecords")
-                    ? config.services().ingestUrl() : config.services().shardUrl();
+            boolean put = operation.equals("PutRecord") || operation.equals("PutRecords");
+            if (!quotas.tryTake(accountId, body.length())) {
+                boolean dataPlane = put || operation.equals("GetRecords");
+                fail(rc, format, requestId, new AwsException(dataPlane ? "ProvisionedThroughputExceededException"
+                        : "LimitExceededException", 400, "Rate exceeded for account " + accountId
+                        + ": the gateway's per-tenant quota is " + describeQuota() + "."));
+                return;
+            }
+            base = put ? config.services().ingestUrl() : config.services().shardUrl();
         } else {
             fail(rc, format, requestId, AwsException.unknownOperation("X-Amz-Target " + target
                     + " names no operation served here (Kinesis_20131202.*)"));
@@ -172,6 +182,13 @@ public class AwsApiRoutes {
                     LOG.debugf("forwarding to %s failed: %s", base, e.toString());
                     fail(rc, format, requestId, AwsException.serviceUnavailable("the service behind the gateway is unavailable; retry"));
                 });
+    }
+
+    private String describeQuota() {
+        var q = config.quotas();
+        return (q.requestsPerSecond() > 0 ? q.requestsPerSecond() + " requests/s" : "")
+                + (q.requestsPerSecond() > 0 && q.bytesPerSecond() > 0 ? " and " : "")
+                + (q.bytesPerSecond() > 0 ? q.bytesPerSecond() + " bytes/s" : "");
     }
 
     private static void relay(RoutingContext rc, String requestId, HttpClientResponse answer) {

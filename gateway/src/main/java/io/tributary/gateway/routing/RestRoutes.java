@@ -3,6 +3,7 @@ package io.tributary.gateway.routing;
 import io.tributary.aws.GatewayHeaders;
 import io.tributary.gateway.config.GatewayConfig;
 import io.tributary.gateway.service.AccessKeys;
+import io.tributary.gateway.service.TenantQuotas;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -34,11 +35,13 @@ public class RestRoutes {
     private static final List<String> FORWARDED_RESPONSE_HEADERS = List.of("Content-Type", "Retry-After", "Content-Encoding");
 
     private final AccessKeys keys;
+    private final TenantQuotas quotas;
     private final GatewayConfig config;
     private final HttpClient client;
 
-    public RestRoutes(AccessKeys keys, GatewayConfig config, Vertx vertx) {
+    public RestRoutes(AccessKeys keys, TenantQuotas quotas, GatewayConfig config, Vertx vertx) {
         this.keys = keys;
+        this.quotas = quotas;
         this.config = config;
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(64));
@@ -62,11 +65,26 @@ public class RestRoutes {
                 fail(rc, requestId, 403, "UnrecognizedClientException", "the API key is not valid");
                 return;
             }
+            String length = rc.request().getHeader("Content-Length");
+            long bytes = length == null ? 0 : parseLength(length);
+            if (!quotas.tryTake(account, bytes)) {
+                rc.response().putHeader("Retry-After", "1");
+                fail(rc, requestId, 429, "ThrottlingException", "rate exceeded for account " + account + "; retry later");
+                return;
+            }
             forward(rc, requestId, account);
         }, e -> {
             LOG.warnf(e, "API key lookup failed");
             fail(rc, requestId, 503, "ServiceUnavailable", "API keys cannot be read right now; retry");
         });
+    }
+
+    private static long parseLength(String value) {
+        try {
+            return Math.max(0, Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private void forward(RoutingContext rc, String requestId, String account) {
