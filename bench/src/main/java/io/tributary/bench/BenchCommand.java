@@ -2,7 +2,9 @@ package io.tributary.bench;
 
 import io.quarkus.picocli.runtime.annotations.TopCommand;
 import io.tributary.bench.BenchSettings.StartPosition;
+import io.tributary.bench.BenchSettings.Api;
 import io.tributary.bench.BenchSettings.AppendForm;
+import io.tributary.bench.BenchSettings.ConsumerKind;
 import io.tributary.bench.ShardMap.KeyMode;
 import io.tributary.bench.config.DurationConverter;
 import picocli.CommandLine;
@@ -89,6 +91,27 @@ public class BenchCommand implements Callable<Integer> {
             description = "encoded: batches in the log's encoding (encoded_records), as ingest-service sends them; records: one Record message per record.")
     AppendForm appendForm;
 
+    @Option(names = "--api", defaultValue = "GRPC", paramLabel = "grpc|kinesis",
+            description = "grpc: shard-service's internal append stream (the log alone); kinesis: PutRecords through the gateway with the AWS SDK (the whole public write path).")
+    Api api;
+
+    @Option(names = "--endpoint", defaultValue = "http://localhost:4566", description = "The gateway, for --api kinesis and --consumer polling.")
+    String endpoint;
+
+    @Option(names = "--access-key", defaultValue = "test", description = "Access key id for the gateway (its account must be --tenant).")
+    String accessKey;
+
+    @Option(names = "--secret-key", defaultValue = "test", description = "Secret access key for the gateway.")
+    String secretKey;
+
+    @Option(names = "--consumer", defaultValue = "PUSH", paramLabel = "push|polling",
+            description = "push: a shard-service subscription per shard (gRPC); polling: Kinesis GetRecords per shard through the gateway.")
+    ConsumerKind consumer;
+
+    @Option(names = "--poll-interval", defaultValue = "10ms", converter = DurationConverter.class, paramLabel = "<duration>",
+            description = "With --consumer polling: the pause after a GetRecords that returned nothing.")
+    Duration pollInterval;
+
     @Option(names = "--start-position", defaultValue = "LATEST", paramLabel = "latest|trim_horizon",
             description = "Where the subscriptions start.")
     StartPosition startPosition;
@@ -145,7 +168,7 @@ public class BenchCommand implements Callable<Integer> {
         String name = stream.isBlank() ? "bench-" + System.currentTimeMillis() : stream;
         Duration measured = duration != null ? duration : records > 0 ? null : Duration.ofSeconds(30);
         return new BenchSettings(target, tenant, name, shards, producers, batchRecords, recordBytes, window, rate,
-                measured, warmup, records, keys, appendForm, startPosition, subscriberCredits, ackTimeout, catchUpTimeout,
+                measured, warmup, records, keys, appendForm, api, endpoint, accessKey, secretKey, consumer, pollInterval, startPosition, subscriberCredits, ackTimeout, catchUpTimeout,
                 catchUpMax,
                 progressInterval, verifyRead, verifyData, keepStream, seed);
     }

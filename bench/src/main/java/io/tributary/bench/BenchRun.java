@@ -3,12 +3,19 @@ package io.tributary.bench;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.tributary.bench.BenchSettings.Api;
+import io.tributary.bench.BenchSettings.ConsumerKind;
 import io.tributary.bench.BenchSettings.StartPosition;
 import io.tributary.bench.ShardMap.KeyPool;
 import io.tributary.bench.client.Channels;
+import io.tributary.bench.client.KinesisClients;
 import io.tributary.bench.client.StreamAdminClient;
 import io.tributary.bench.load.Probe;
+import io.tributary.bench.load.KinesisPoller;
+import io.tributary.bench.load.KinesisProducer;
+import io.tributary.bench.load.LoadProducer;
 import io.tributary.bench.load.Producer;
+import io.tributary.bench.load.ShardConsumer;
 import io.tributary.bench.load.ReadVerifier;
 import io.tributary.bench.load.RunControl;
 import io.tributary.bench.load.ShardSubscriber;
@@ -23,6 +30,8 @@ import io.tributary.protocol.v1.StreamDescription;
 import io.tributary.protocol.v1.StreamLogGrpc;
 import io.tributary.protocol.v1.StreamRef;
 import org.HdrHistogram.Histogram;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -118,26 +127,49 @@ public final class BenchRun {
         LoadStats stats = new LoadStats();
         RunControl control = new RunControl(settings.records());
 
-        List<ShardSubscriber> subscribers = new ArrayList<>();
+        List<ShardConsumer> subscribers = new ArrayList<>();
+        List<KinesisClient> kinesisClients = new ArrayList<>();
         PositionType position = settings.startPosition() == StartPosition.LATEST ? PositionType.LATEST : PositionType.TRIM_HORIZON;
-        for (ShardMap.ShardRange shard : shards.shards()) {
-            ShardSubscriber subscriber = new ShardSubscriber(shard, stream, StreamLogGrpc.newStub(channels.open()),
-                    settings.subscriberCredits(), ledger, latencies, stats, settings.verifyData() ? payload : null);
-            subscriber.start(position);
-            subscribers.add(subscriber);
-        }
         try {
-            long probeStart = System.nanoTime();
-            Probe.awaitLive(StreamLogGrpc.newStub(controlChannel), stream, shards, keys, subscribers);
-            out.printf("Subscriptions live on %d shards from %s (a probe record reached each) in %s%n", shards.size(),
-                    position, Format.millis((System.nanoTime() - probeStart) / 1000));
+            if (settings.consumer() == ConsumerKind.POLLING) {
+                KinesisClient reader = KinesisClients.create(settings);
+                kinesisClients.add(reader);
+                for (ShardMap.ShardRange shard : shards.shards()) {
+                    KinesisPoller poller = new KinesisPoller(shard, settings.streamName(), reader, settings.pollInterval(),
+                            ledger, latencies, stats);
+                    // LATEST is fixed when the iterator is issued, before any load: no probe needed.
+                    poller.start(position == PositionType.LATEST ? ShardIteratorType.LATEST : ShardIteratorType.TRIM_HORIZON);
+                    subscribers.add(poller);
+                }
+                out.printf("Polling %d shards with GetRecords through %s from %s%n", shards.size(), settings.endpoint(), position);
+            } else {
+                List<ShardSubscriber> pushed = new ArrayList<>();
+                for (ShardMap.ShardRange shard : shards.shards()) {
+                    ShardSubscriber subscriber = new ShardSubscriber(shard, stream, StreamLogGrpc.newStub(channels.open()),
+                            settings.subscriberCredits(), ledger, latencies, stats, settings.verifyData() ? payload : null);
+                    subscriber.start(position);
+                    pushed.add(subscriber);
+                    subscribers.add(subscriber);
+                }
+                long probeStart = System.nanoTime();
+                Probe.awaitLive(StreamLogGrpc.newStub(controlChannel), stream, shards, keys, pushed);
+                out.printf("Subscriptions live on %d shards from %s (a probe record reached each) in %s%n", shards.size(),
+                        position, Format.millis((System.nanoTime() - probeStart) / 1000));
+            }
             out.flush();
 
-            List<Producer> producers = new ArrayList<>();
+            List<LoadProducer> producers = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < settings.producers(); p++) {
-                Producer producer = new Producer(p, settings, stream, shards, keys, payload,
-                        StreamLogGrpc.newStub(channels.open()), control, ledger, latencies, stats);
+                LoadProducer producer;
+                if (settings.api() == Api.KINESIS) {
+                    KinesisClient writer = KinesisClients.create(settings);
+                    kinesisClients.add(writer);
+                    producer = new KinesisProducer(p, settings, shards, keys, payload, writer, control, ledger, latencies, stats);
+                } else {
+                    producer = new Producer(p, settings, stream, shards, keys, payload,
+                            StreamLogGrpc.newStub(channels.open()), control, ledger, latencies, stats);
+                }
                 producers.add(producer);
                 Thread thread = new Thread(producer, "producer-" + p);
                 thread.setDaemon(true); // a producer stuck past its deadline must not keep the JVM alive
@@ -171,7 +203,7 @@ public final class BenchRun {
                 drainNanos = System.nanoTime() - stopped;
                 catchUpNanos = awaitCatchUp(ledger, stats, subscribers);
             }
-            for (ShardSubscriber subscriber : subscribers) {
+            for (ShardConsumer subscriber : subscribers) {
                 subscriber.close();
             }
             ReadVerifier.Result read = null;
@@ -187,9 +219,10 @@ public final class BenchRun {
             }
             return report(control, stats, latencies, ledger, subscribers, producers, drainNanos, catchUpNanos, read, readFailure);
         } finally {
-            for (ShardSubscriber subscriber : subscribers) {
+            for (ShardConsumer subscriber : subscribers) {
                 subscriber.close();
             }
+            kinesisClients.forEach(KinesisClient::close);
         }
     }
 
@@ -197,7 +230,7 @@ public final class BenchRun {
      * Waits until the subscribers have every acknowledged record, as long as they make progress (a record
      * within --catch-up-timeout) and at most --catch-up-max in all. Returns how long it waited.
      */
-    private long awaitCatchUp(DeliveryLedger ledger, LoadStats stats, List<ShardSubscriber> subscribers) {
+    private long awaitCatchUp(DeliveryLedger ledger, LoadStats stats, List<ShardConsumer> subscribers) {
         long start = System.nanoTime();
         long hardDeadline = start + settings.catchUpMax().toNanos();
         long lastReceived = stats.receivedRecords();
@@ -218,7 +251,7 @@ public final class BenchRun {
     }
 
     private int report(RunControl control, LoadStats stats, Latencies latencies, DeliveryLedger ledger,
-                       List<ShardSubscriber> subscribers, List<Producer> producers, long drainNanos, long catchUpNanos,
+                       List<ShardConsumer> subscribers, List<LoadProducer> producers, long drainNanos, long catchUpNanos,
                        ReadVerifier.Result read, String readFailure) {
         DeliveryLedger.Summary delivery = ledger.summarize();
         Histogram ack = latencies.ackMeasured();
@@ -280,12 +313,12 @@ public final class BenchRun {
         if (control.abortReason() != null) {
             problems.add(0, "run aborted: " + control.abortReason());
         }
-        for (ShardSubscriber subscriber : subscribers) {
+        for (ShardConsumer subscriber : subscribers) {
             if (subscriber.failure() != null) {
                 problems.add(subscriber.failure());
             }
         }
-        for (Producer producer : producers) {
+        for (LoadProducer producer : producers) {
             if (producer.failure() != null) {
                 problems.add("producer failed: " + producer.failure());
             }
@@ -319,15 +352,18 @@ public final class BenchRun {
     }
 
     private void printSettings() {
-        out.println("Tributary bench: durable append path of shard-service (gRPC)");
+        out.println(settings.api() == Api.KINESIS
+                ? "Tributary bench: the public write path (AWS SDK PutRecords -> gateway -> ingest-service -> shard-service)"
+                : "Tributary bench: durable append path of shard-service (gRPC)");
         printSettingsLine();
         out.flush();
     }
 
     private void printSettingsLine() {
         out.printf("settings           target %s, stream %s, %d shards, %d producers x window %d, batches of %d x %d bytes,"
-                        + " keys %s, rate %s, warm-up %s, %s, subscribers from %s with %,d credits%s%s%s%n",
-                settings.target(), name(), settings.shards(), settings.producers(), settings.window(),
+                        + " keys %s, rate %s, warm-up %s, %s, %s from %s%s%s%s%n",
+                settings.api() == Api.KINESIS ? settings.target() + " (admin) and " + settings.endpoint() + " (PutRecords)" : settings.target(),
+                name(), settings.shards(), settings.producers(), settings.window(),
                 settings.batchRecords(), settings.recordBytes(), settings.keyMode().name().toLowerCase(),
                 settings.rate() == 0 ? "unlimited" : String.format("%,d rec/s", settings.rate()),
                 Format.duration(settings.warmup()),
@@ -335,7 +371,8 @@ public final class BenchRun {
                         ? String.format("%,d measured records%s", settings.records(),
                         settings.duration() == null ? "" : " (at most " + Format.duration(settings.duration()) + ")")
                         : "measured " + Format.duration(settings.duration()),
-                settings.startPosition(), settings.subscriberCredits(),
+                settings.consumer() == ConsumerKind.POLLING ? "GetRecords pollers" : "subscribers with " + settings.subscriberCredits() + " credits",
+                settings.startPosition(),
                 settings.verifyRead() ? ", verify-read" : "", settings.verifyData() ? ", verify-data" : "",
                 settings.keepStream() ? ", keep-stream" : "");
         if (settings.batchBytes() > BenchSettings.DEFAULT_SERVER_INBOUND_BYTES) {

@@ -24,6 +24,12 @@ public record BenchSettings(
         long records,
         KeyMode keyMode,
         AppendForm appendForm,
+        Api api,
+        String endpoint,
+        String accessKeyId,
+        String secretAccessKey,
+        ConsumerKind consumer,
+        Duration pollInterval,
         StartPosition startPosition,
         int subscriberCredits,
         Duration ackTimeout,
@@ -41,6 +47,22 @@ public record BenchSettings(
         ENCODED,
         /** One {@code Record} message per record. */
         RECORDS
+    }
+
+    /** Which API the producers write through. */
+    public enum Api {
+        /** shard-service's internal append stream (gRPC), the durable log alone. */
+        GRPC,
+        /** The public Kinesis API through the gateway (AWS SDK, PutRecords), the whole write path. */
+        KINESIS
+    }
+
+    /** How records are consumed. */
+    public enum ConsumerKind {
+        /** Push: shard-service's subscription (gRPC) per shard. */
+        PUSH,
+        /** Polling: Kinesis GetRecords per shard through the gateway. */
+        POLLING
     }
 
     /** Where the subscribers start. */
@@ -71,6 +93,9 @@ public record BenchSettings(
         require(duration == null || !duration.isNegative() && !duration.isZero(), "--duration must be positive");
         require(records > 0 || duration != null, "give --duration or --records");
         require(!warmup.isNegative(), "--warmup must not be negative");
+        require(api == Api.GRPC || batchRecords <= 500, "--api kinesis sends PutRecords of at most 500 records (--batch-records)");
+        require(consumer == ConsumerKind.PUSH || api == Api.KINESIS, "--consumer polling reads through the Kinesis API: use it with --api kinesis");
+        require(!pollInterval.isNegative(), "--poll-interval must not be negative");
         require(subscriberCredits >= 1, "--subscriber-credits must be at least 1, got " + subscriberCredits);
         require(ackTimeout.toMillis() > 0, "--ack-timeout must be positive");
         require(!catchUpTimeout.isNegative(), "--catch-up-timeout must not be negative");

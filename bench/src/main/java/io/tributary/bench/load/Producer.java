@@ -34,7 +34,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Runs on its own thread, which builds and serializes batches (grpc-java serializes in {@code onNext}).
  * Responses arrive on the channel's event loop; they only update counters and release window permits.
  */
-public final class Producer implements Runnable {
+public final class Producer implements LoadProducer {
 
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CLOSE_WAIT_SECONDS = 10;
@@ -236,6 +236,7 @@ public final class Producer implements Runnable {
         }
     }
 
+    @Override
     public Throwable failure() {
         return failure;
     }

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Runs on the channel's event loop (direct executor); processing a message is decoding 16 bytes per record,
  * one ledger call and one credit message.
  */
-public final class ShardSubscriber implements StreamObserver<SubscribeResponse> {
+public final class ShardSubscriber implements StreamObserver<SubscribeResponse>, ShardConsumer {
 
     private static final long CLOSE_WAIT_SECONDS = 5;
 
@@ -164,6 +164,7 @@ public final class ShardSubscriber implements StreamObserver<SubscribeResponse> 
     }
 
     /** Half-closes the subscription and waits (bounded) for the server to end it; cancels it otherwise. */
+    @Override
     public void close() throws InterruptedException {
         synchronized (sendLock) {
             if (closing || requests == null) {
@@ -193,6 +194,7 @@ public final class ShardSubscriber implements StreamObserver<SubscribeResponse> 
     }
 
     /** Why the subscription failed, or {@code null} while it works. */
+    @Override
     public String failure() {
         return failure;
     }
