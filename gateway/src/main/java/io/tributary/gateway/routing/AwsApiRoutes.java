@@ -81,7 +81,9 @@ public class AwsApiRoutes {
         AwsWireFormat format = AwsWireFormat.ofContentType(request.getHeader("Content-Type"));
         AwsWireFormat answerFormat = format == null ? AwsWireFormat.JSON : format;
         MessageDigest sha256 = sha256();
-        Buffer body = Buffer.buffer();
+        // Sized from Content-Length when given: growing a buffer of half a megabyte by doubling costs more
+        // than everything else the gateway does with a request.
+        Buffer body = Buffer.buffer(initialSize(request.getHeader("Content-Length")));
         boolean[] failed = {false};
         request.handler(chunk -> {
             if (failed[0]) {
@@ -93,7 +95,7 @@ public class AwsApiRoutes {
                         "the request body exceeds the limit of " + config.maxBodyBytes() + " bytes"));
                 return;
             }
-            sha256.update(chunk.getBytes());
+            sha256.update(chunk.getByteBuf().nioBuffer());
             body.appendBuffer(chunk);
         });
         request.exceptionHandler(e -> {
@@ -228,6 +230,17 @@ public class AwsApiRoutes {
             out.put(name, new ArrayList<>(headers.getAll(name)));
         }
         return out;
+    }
+
+    private int initialSize(String contentLength) {
+        if (contentLength == null) {
+            return 1024;
+        }
+        try {
+            return (int) Math.max(0, Math.min(config.maxBodyBytes(), Long.parseLong(contentLength.trim())));
+        } catch (NumberFormatException e) {
+            return 1024;
+        }
     }
 
     private static MessageDigest sha256() {

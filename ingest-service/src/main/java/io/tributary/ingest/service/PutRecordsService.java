@@ -17,7 +17,10 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -242,6 +245,7 @@ public class PutRecordsService {
                         + stream.tenantId() + ": " + budget.limit() + " bytes are in flight on this ingest instance.");
             }
             incomingRecords.add(entries.size());
+            long admitted = total;
             return Uni.createFrom().<RecordResult[]>emitter(emitter -> {
                 RecordResult[] results = new RecordResult[entries.size()];
                 AtomicInteger remaining = new AtomicInteger(results.length);
@@ -251,18 +255,21 @@ public class PutRecordsService {
                         shardMaps.invalidate(stream.tenantId(), stream.name());
                     }
                 };
+                // One hand-over per shard rather than per record: the batchers lock once per group.
+                Map<String, List<ShardBatchers.Pending>> byShard = new LinkedHashMap<>();
                 for (int i = 0; i < results.length; i++) {
                     int index = i;
                     Entry e = entries.get(i);
-                    batchers.add(stream.tenantId(), stream.name(), shards[i].shardId(),
+                    byShard.computeIfAbsent(shards[i].shardId(), k -> new ArrayList<>()).add(
                             new ShardBatchers.Pending(e.key(), e.data(), e.explicitHashKey(), r -> {
                                 results[index] = r;
-                                budget.release(e.bytes());
                                 if (remaining.decrementAndGet() == 0) {
+                                    budget.release(admitted);
                                     emitter.complete(results);
                                 }
-                            }), listener);
+                            }));
                 }
+                byShard.forEach((shardId, pending) -> batchers.addAll(stream.tenantId(), stream.name(), shardId, pending, listener));
             });
         });
     }

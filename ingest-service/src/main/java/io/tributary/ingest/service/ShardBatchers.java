@@ -51,10 +51,11 @@ public class ShardBatchers {
         void refused(ErrorCode code);
     }
 
-    /** Adds a record to its shard's open batch. */
-    public void add(String tenantId, String streamName, String shardId, Pending record, BatchFailureListener listener) {
+    /** Adds records of one request, all for the same shard, to that shard's open batch, in order. */
+    public void addAll(String tenantId, String streamName, String shardId, List<Pending> records,
+                       BatchFailureListener listener) {
         String k = tenantId + "/" + streamName + "/" + shardId;
-        batchers.computeIfAbsent(k, x -> new Batcher(tenantId, streamName, shardId)).add(record, listener);
+        batchers.computeIfAbsent(k, x -> new Batcher(tenantId, streamName, shardId)).addAll(records, listener);
     }
 
     /** A batch closed for sending, with the records it carries and who to tell about a refusal. */
@@ -78,23 +79,29 @@ public class ShardBatchers {
             this.spread = (tenantId + streamName + shardId).hashCode();
         }
 
-        void add(Pending record, BatchFailureListener listener) {
-            Closed ready = null;
+        void addAll(List<Pending> added, BatchFailureListener listener) {
+            List<Closed> ready = null;
             synchronized (this) {
-                writer.add(record.key(), 0, record.key().length, record.data(), 0, record.data().length);
-                records.add(record);
-                if (!listeners.contains(listener)) {
-                    listeners.add(listener);
+                for (Pending record : added) {
+                    writer.add(record.key(), 0, record.key().length, record.data(), 0, record.data().length);
+                    records.add(record);
+                    if (listeners.isEmpty() || listeners.get(listeners.size() - 1) != listener) {
+                        listeners.add(listener);
+                    }
+                    explicit |= record.explicitHashKey() != null;
+                    if (records.size() >= maxRecords || writer.size() >= maxBytes) {
+                        if (ready == null) {
+                            ready = new ArrayList<>(2);
+                        }
+                        ready.add(take());
+                    }
                 }
-                explicit |= record.explicitHashKey() != null;
-                if (records.size() >= maxRecords || writer.size() >= maxBytes) {
-                    ready = take();
-                } else if (timer < 0) {
+                if (!records.isEmpty() && timer < 0) {
                     timer = vertx.setTimer(lingerMillis, id -> lingerExpired());
                 }
             }
             if (ready != null) {
-                send(ready);
+                ready.forEach(this::send);
             }
         }
 
