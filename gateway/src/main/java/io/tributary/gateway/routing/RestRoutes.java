@@ -38,6 +38,7 @@ public class RestRoutes {
     private final TenantQuotas quotas;
     private final GatewayConfig config;
     private final HttpClient client;
+    private final io.vertx.core.http.WebSocketClient webSockets;
 
     public RestRoutes(AccessKeys keys, TenantQuotas quotas, GatewayConfig config, Vertx vertx) {
         this.keys = keys;
@@ -45,10 +46,13 @@ public class RestRoutes {
         this.config = config;
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(64));
+        this.webSockets = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+                .setMaxFrameSize(2 * 1024 * 1024).setMaxMessageSize(2 * 1024 * 1024));
     }
 
     void routes(@Observes Router router) {
         router.post("/v1/streams/:stream/records").order(-10).handler(this::records);
+        router.get("/v1/streams/:stream/ws").order(-10).handler(this::websocket);
     }
 
     private void records(RoutingContext rc) {
@@ -77,6 +81,65 @@ public class RestRoutes {
             LOG.warnf(e, "API key lookup failed");
             fail(rc, requestId, 503, "ServiceUnavailable", "API keys cannot be read right now; retry");
         });
+    }
+
+    /**
+     * WebSocket ingest: the API key comes in {@code Authorization: Bearer} or, for browsers that cannot set
+     * headers on a WebSocket, the {@code api_key} query parameter. Frames are relayed one by one in both
+     * directions, keeping their type; when one side's write queue is full the other side is no longer read,
+     * so ingest-service's backpressure reaches the producer's TCP connection.
+     */
+    private void websocket(RoutingContext rc) {
+        HttpServerRequest request = rc.request();
+        String requestId = UUID.randomUUID().toString();
+        String authorization = request.getHeader("Authorization");
+        String key = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).trim() : request.getParam("api_key");
+        if (key == null || key.isBlank()) {
+            fail(rc, requestId, 401, "MissingAuthenticationTokenException", "an API key is required: Authorization: Bearer <key>");
+            return;
+        }
+        keys.accountOfApiKey(key).subscribe().with(account -> {
+            if (account == null) {
+                fail(rc, requestId, 403, "UnrecognizedClientException", "the API key is not valid");
+                return;
+            }
+            if (!quotas.tryTake(account, 0)) {
+                rc.response().putHeader("Retry-After", "1");
+                fail(rc, requestId, 429, "ThrottlingException", "rate exceeded for account " + account + "; retry later");
+                return;
+            }
+            io.vertx.core.http.WebSocketConnectOptions options = new io.vertx.core.http.WebSocketConnectOptions()
+                    .setAbsoluteURI(config.services().ingestUrl().replaceFirst("^http", "ws") + request.path())
+                    .addHeader(GatewayHeaders.TENANT, account)
+                    .addHeader(GatewayHeaders.REQUEST_ID, requestId);
+            webSockets.connect(options).onSuccess(upstream -> request.toWebSocket().onSuccess(downstream -> {
+                relay(downstream, upstream);
+                relay(upstream, downstream);
+            }).onFailure(e -> upstream.close())).onFailure(e -> {
+                LOG.debugf("WebSocket to ingest-service failed: %s", e.toString());
+                fail(rc, requestId, 503, "ServiceUnavailable", "ingest-service is unavailable; retry");
+            });
+        }, e -> {
+            LOG.warnf(e, "API key lookup failed");
+            fail(rc, requestId, 503, "ServiceUnavailable", "API keys cannot be read right now; retry");
+        });
+    }
+
+    private static void relay(io.vertx.core.http.WebSocketBase from, io.vertx.core.http.WebSocketBase to) {
+        from.frameHandler(frame -> {
+            to.writeFrame(frame);
+            if (to.writeQueueFull()) {
+                from.pause();
+                to.drainHandler(v -> from.resume());
+            }
+        });
+        from.closeHandler(v -> {
+            if (!to.isClosed()) {
+                to.close();
+            }
+        });
+        from.exceptionHandler(e -> to.close());
     }
 
     private static long parseLength(String value) {

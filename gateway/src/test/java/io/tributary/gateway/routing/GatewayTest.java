@@ -99,6 +99,43 @@ class GatewayTest {
         }
     }
 
+    @Inject
+    io.vertx.core.Vertx vertx;
+
+    @Test
+    void webSocketProducersGoThroughWithAnApiKey() throws Exception {
+        try (KinesisClient k = client("test", "test", true)) {
+            String stream = "gw-ws-" + System.nanoTime();
+            k.createStream(b -> b.streamName(stream).shardCount(1));
+            io.vertx.core.http.WebSocketClient wsClient = vertx.createWebSocketClient();
+            io.vertx.core.http.WebSocketConnectOptions options = new io.vertx.core.http.WebSocketConnectOptions()
+                    .setHost(gateway.getHost()).setPort(gateway.getPort()).setURI("/v1/streams/" + stream + "/ws");
+            Throwable refused = wsClient.connect(options).toCompletionStage().toCompletableFuture()
+                    .handle((ws, e) -> e).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(refused instanceof io.vertx.core.http.UpgradeRejectedException r && r.getStatus() == 401, String.valueOf(refused));
+            io.vertx.core.http.WebSocket ws = wsClient.connect(options.addHeader("Authorization", "Bearer " + ServicesBehindGateway.API_KEY))
+                    .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            List<String> sequenceNumbers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ws.textMessageHandler(text -> {
+                io.vertx.core.json.JsonObject answer = new io.vertx.core.json.JsonObject(text);
+                if (answer.containsKey("sequenceNumber")) {
+                    sequenceNumbers.add(answer.getString("sequenceNumber"));
+                }
+            });
+            for (int i = 0; i < 10; i++) {
+                ws.writeTextMessage("{\"key\":\"k" + i + "\",\"json\":{\"n\":" + i + "}}");
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> sequenceNumbers.size() == 10);
+            ws.close();
+            String iterator = k.getShardIterator(b -> b.streamName(stream).shardId("shardId-000000000000")
+                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+            List<Record> records = k.getRecords(b -> b.shardIterator(iterator)).records();
+            assertEquals(10, records.size());
+            assertEquals(new java.util.HashSet<>(sequenceNumbers),
+                    records.stream().map(Record::sequenceNumber).collect(java.util.stream.Collectors.toSet()));
+        }
+    }
+
     private int post(String path, String apiKey, byte[] body) throws Exception {
         HttpURLConnection c = (HttpURLConnection) gateway.toURI().resolve(path).toURL().openConnection();
         c.setRequestMethod("POST");

@@ -19,6 +19,18 @@ public interface IngestConfig {
 
     Appends appends();
 
+    WebSocket websocket();
+
+    interface WebSocket {
+        /** Records a WebSocket producer may have sent and not yet had acknowledged; its credit window. */
+        @WithDefault("1000")
+        int credits();
+
+        /** How long a paused connection waits before trying again for room in the in-flight budget. */
+        @WithDefault("10ms")
+        Duration budgetRetry();
+    }
+
     interface Batching {
         /** How long the first record of a batch waits for more records of the same shard before the batch is sent. */
         @WithDefault("2ms")

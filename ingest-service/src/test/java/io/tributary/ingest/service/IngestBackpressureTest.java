@@ -68,7 +68,8 @@ class IngestBackpressureTest {
     public static class SmallBudget implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("tributary.ingest.max-in-flight-bytes", Long.toString(BUDGET));
+            return Map.of("tributary.ingest.max-in-flight-bytes", Long.toString(BUDGET),
+                    "tributary.ingest.websocket.credits", "50");
         }
     }
 
@@ -177,6 +178,85 @@ class IngestBackpressureTest {
                 }
                 iterator = r.records().isEmpty() ? null : r.nextShardIterator();
             }
+            assertEquals(acknowledged, stored, "every acknowledged record is stored, and only those");
+        }
+    }
+
+    @Inject
+    io.vertx.core.Vertx vertx;
+
+    @Test
+    void stopsReadingAWebSocketProducerWhileStorageStallsAndStoresEveryAcknowledgedRecord() throws Exception {
+        Map<String, String> db = PostgresTestResource.datasourceConfig();
+        try (KinesisClient reads = client(URI.create("http://127.0.0.1:" + ShardServiceProcess.httpPort))) {
+            String stream = "ws-stall-" + System.nanoTime();
+            reads.createStream(b -> b.streamName(stream).shardCount(1));
+            AtomicInteger answers = new AtomicInteger();
+            AtomicInteger acknowledgedWhileStalled = new AtomicInteger();
+            AtomicBoolean stalled = new AtomicBoolean(true);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicBoolean drained = new AtomicBoolean();
+            AtomicInteger written = new AtomicInteger();
+            Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+            io.vertx.core.http.WebSocket ws = vertx.createWebSocketClient().connect(new io.vertx.core.http.WebSocketConnectOptions()
+                            .setHost(ingest.getHost()).setPort(ingest.getPort()).setURI("/v1/streams/" + stream + "/ws")
+                            .addHeader(GatewayHeaders.TENANT, TENANT))
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            ws.textMessageHandler(text -> {
+                io.vertx.core.json.JsonObject answer = new io.vertx.core.json.JsonObject(text);
+                if (answer.containsKey("sequenceNumber")) {
+                    acknowledged.add(answer.getString("sequenceNumber"));
+                    answers.incrementAndGet();
+                    if (stalled.get()) {
+                        acknowledgedWhileStalled.incrementAndGet();
+                    }
+                }
+            });
+            io.vertx.core.buffer.Buffer frame = io.vertx.core.buffer.Buffer.buffer().appendUnsignedShort(1).appendString("k")
+                    .appendBytes(new byte[RECORD_BYTES]);
+            try (Connection lock = DriverManager.getConnection(db.get("quarkus.datasource.jdbc.url"),
+                    db.get("quarkus.datasource.username"), db.get("quarkus.datasource.password"))) {
+                lock.setAutoCommit(false);
+                try (Statement s = lock.createStatement()) {
+                    s.execute("LOCK TABLE record_batches IN ACCESS EXCLUSIVE MODE");
+                }
+                Runnable[] pump = new Runnable[1];
+                pump[0] = () -> {
+                    while (!stop.get() && !ws.writeQueueFull()) {
+                        ws.writeBinaryMessage(frame);
+                        written.incrementAndGet();
+                    }
+                    if (!stop.get()) {
+                        ws.drainHandler(v -> {
+                            drained.set(true);
+                            pump[0].run();
+                        });
+                    }
+                };
+                vertx.runOnContext(v -> pump[0].run());
+                // The producer's socket fills up: the server has stopped reading it.
+                await().atMost(Duration.ofSeconds(30)).until(ws::writeQueueFull);
+                drained.set(false);
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> !drained.get());
+                assertEquals(0, acknowledgedWhileStalled.get(), "nothing is acknowledged before it is committed");
+                assertTrue(budget.used() <= BUDGET, "in flight " + budget.used() + " > budget " + BUDGET);
+                stalled.set(false);
+                lock.rollback();
+                await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > 200);
+                stop.set(true);
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> answers.get() == written.get());
+            ws.close();
+            String iterator = reads.getShardIterator(b -> b.streamName(stream).shardId("shardId-000000000000")
+                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+            Set<String> stored = new HashSet<>();
+            while (iterator != null) {
+                String it = iterator;
+                GetRecordsResponse r = reads.getRecords(b -> b.shardIterator(it));
+                r.records().forEach(record -> assertTrue(stored.add(record.sequenceNumber())));
+                iterator = r.records().isEmpty() ? null : r.nextShardIterator();
+            }
+            assertEquals(written.get(), acknowledged.size());
             assertEquals(acknowledged, stored, "every acknowledged record is stored, and only those");
         }
     }
