@@ -8,10 +8,11 @@ import java.util.List;
  * The open shards of a stream with their hash key ranges, for routing records: a snapshot taken from
  * shard-service, replaced when it is refreshed.
  *
- * @param shards open shards ordered by the start of their range
+ * @param shards             open shards ordered by the start of their range
+ * @param kinesisShardQuotas whether writes are held to Kinesis's per-shard limits
  */
 public record ShardMap(String tenantId, String streamName, int maxRecordSizeBytes, List<ShardRange> shards,
-                       long loadedAtNanos) {
+                       boolean kinesisShardQuotas, long loadedAtNanos) {
 
     /** A shard and the inclusive range of 16-byte big-endian hash keys it owns. */
     public record ShardRange(String shardId, byte[] start, byte[] end) {

@@ -8,7 +8,8 @@ import java.util.List;
  * @param shards all shards, ordered by index
  */
 public record StreamInfo(long id, String tenantId, String name, StreamStatus status, int retentionHours,
-                         int maxRecordSizeBytes, long createdAtMillis, List<ShardInfo> shards) {
+                         int maxRecordSizeBytes, long createdAtMillis, List<ShardInfo> shards,
+                         boolean kinesisShardQuotas) {
 
     /** @return the shard with this id, or {@code null} */
     public ShardInfo shard(String shardId) {

@@ -56,10 +56,13 @@ public class PutRecordsService {
     private final ShardMaps shardMaps;
     private final ShardBatchers batchers;
     private final InFlightBudget budget;
+    private final ShardQuotas shardQuotas;
     private final LongCounter throttled;
     private final LongCounter incomingRecords;
 
-    public PutRecordsService(ShardMaps shardMaps, ShardBatchers batchers, InFlightBudget budget, Meter meter) {
+    public PutRecordsService(ShardMaps shardMaps, ShardBatchers batchers, InFlightBudget budget, ShardQuotas shardQuotas,
+                             Meter meter) {
+        this.shardQuotas = shardQuotas;
         this.shardMaps = shardMaps;
         this.batchers = batchers;
         this.budget = budget;
@@ -244,11 +247,31 @@ public class PutRecordsService {
                 throw throughputExceeded("Rate exceeded for stream " + stream.name() + " under account "
                         + stream.tenantId() + ": " + budget.limit() + " bytes are in flight on this ingest instance.");
             }
-            incomingRecords.add(entries.size());
+            // Kinesis's per-shard limits, for streams that asked for them: a record over its shard's limit
+            // is refused alone, as Kinesis does in PutRecords.
+            RecordResult[] results = new RecordResult[entries.size()];
+            int overQuota = 0;
+            if (map.kinesisShardQuotas()) {
+                for (int i = 0; i < results.length; i++) {
+                    Entry e = entries.get(i);
+                    if (!shardQuotas.tryTake(stream.tenantId(), stream.name(), shards[i].shardId(), e.bytes())) {
+                        results[i] = RecordResult.failed("ProvisionedThroughputExceededException", "Rate exceeded for shard "
+                                + shards[i].shardId() + " in stream " + stream.name() + " under account " + stream.tenantId() + ".");
+                        total -= e.bytes();
+                        overQuota++;
+                    }
+                }
+                budget.release(entries.stream().mapToLong(Entry::bytes).sum() - total);
+            }
+            incomingRecords.add(entries.size() - overQuota);
             long admitted = total;
+            int toWrite = results.length - overQuota;
+            if (toWrite == 0) {
+                budget.release(admitted);
+                return Uni.createFrom().item(results);
+            }
             return Uni.createFrom().<RecordResult[]>emitter(emitter -> {
-                RecordResult[] results = new RecordResult[entries.size()];
-                AtomicInteger remaining = new AtomicInteger(results.length);
+                AtomicInteger remaining = new AtomicInteger(toWrite);
                 ShardBatchers.BatchFailureListener listener = code -> {
                     if (code == ErrorCode.WRONG_SHARD || code == ErrorCode.SHARD_NOT_FOUND
                             || code == ErrorCode.SHARD_CLOSED || code == ErrorCode.STREAM_NOT_FOUND) {
@@ -258,6 +281,9 @@ public class PutRecordsService {
                 // One hand-over per shard rather than per record: the batchers lock once per group.
                 Map<String, List<ShardBatchers.Pending>> byShard = new LinkedHashMap<>();
                 for (int i = 0; i < results.length; i++) {
+                    if (results[i] != null) {
+                        continue; // over its shard's limit
+                    }
                     int index = i;
                     Entry e = entries.get(i);
                     byShard.computeIfAbsent(shards[i].shardId(), k -> new ArrayList<>()).add(

@@ -160,6 +160,46 @@ class PutRecordsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void holdsStreamsTaggedForItToKinesisPerShardLimits() throws Exception {
+        try (KinesisClient puts = client(ingest.toURI(), true);
+             KinesisClient shards = client(URI.create("http://127.0.0.1:" + ShardServiceProcess.httpPort), true)) {
+            String stream = "quota-" + System.nanoTime();
+            shards.createStream(b -> b.streamName(stream).shardCount(1).tags(Map.of("tributary:shard-quotas", "kinesis")));
+            int stored = 0;
+            int throttled = 0;
+            for (int request = 0; request < 4; request++) {
+                List<PutRecordsRequestEntry> entries = new ArrayList<>();
+                for (int i = 0; i < 500; i++) {
+                    entries.add(PutRecordsRequestEntry.builder().partitionKey("k" + i)
+                            .data(SdkBytes.fromByteArray(new byte[1000])).build());
+                }
+                PutRecordsResponse r = puts.putRecords(b -> b.streamName(stream).records(entries));
+                for (PutRecordsResultEntry e : r.records()) {
+                    if (e.errorCode() == null) {
+                        stored++;
+                    } else {
+                        assertEquals("ProvisionedThroughputExceededException", e.errorCode());
+                        throttled++;
+                    }
+                }
+                assertEquals(r.failedRecordCount().intValue(), (int) r.records().stream().filter(e -> e.errorCode() != null).count());
+            }
+            assertTrue(throttled > 0, "2 000 records of 1 KB within a moment exceed 1 000 records/s and 1 MiB/s");
+            assertTrue(stored >= 1000 && stored < 2000, "a second's worth passes: " + stored);
+            String iterator = shards.getShardIterator(b -> b.streamName(stream).shardId("shardId-000000000000")
+                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+            int read = 0;
+            for (String it = iterator; it != null; ) {
+                String current = it;
+                GetRecordsResponse r = shards.getRecords(b -> b.shardIterator(current));
+                read += r.records().size();
+                it = r.records().isEmpty() ? null : r.nextShardIterator();
+            }
+            assertEquals(stored, read, "throttled records were not written");
+        }
+    }
+
     @ParameterizedTest(name = "cbor={0}")
     @ValueSource(booleans = {true, false})
     void refusesBadRequestsWithKinesisErrorsAndWritesNothing(boolean cbor) throws Exception {

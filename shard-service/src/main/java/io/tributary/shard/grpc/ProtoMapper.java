@@ -138,6 +138,7 @@ final class ProtoMapper {
                 .setStatus(StreamStatus.valueOf(info.status().name()))
                 .setRetentionPeriodHours(info.retentionHours())
                 .setMaxRecordSizeBytes(info.maxRecordSizeBytes())
+                .setKinesisShardQuotas(info.kinesisShardQuotas())
                 .setCreatedAtMillis(info.createdAtMillis());
         int open = 0;
         for (ShardInfo s : info.shards().stream()

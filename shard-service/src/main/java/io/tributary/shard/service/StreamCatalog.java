@@ -80,7 +80,8 @@ public class StreamCatalog {
                 s.adjacentParentIndex == null ? -1 : s.adjacentParentIndex,
                 s.startingPosition, s.endingPosition == null ? -1 : s.endingPosition)).toList();
         return new StreamInfo(stream.id, stream.tenantId, stream.name, StreamStatus.valueOf(stream.status),
-                stream.retentionHours, stream.maxRecordSize, stream.createdAt.toEpochMilli(), infos);
+                stream.retentionHours, stream.maxRecordSize, stream.createdAt.toEpochMilli(), infos,
+                stream.kinesisShardQuotas);
     }
 
     private static String key(String tenantId, String name) {

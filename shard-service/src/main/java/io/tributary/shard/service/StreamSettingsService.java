@@ -27,6 +27,9 @@ public class StreamSettingsService {
     public static final int MIN_RETENTION_HOURS = 24;
     public static final int MAX_RETENTION_HOURS = 8760;
     public static final int MAX_TAGS_PER_STREAM = 50;
+    /** The tag that holds a stream's writes to Kinesis's per-shard limits (value {@value #SHARD_QUOTAS_ON}). */
+    public static final String SHARD_QUOTAS_TAG = "tributary:shard-quotas";
+    public static final String SHARD_QUOTAS_ON = "kinesis";
 
     private final StreamRepository streams;
     private final StreamTagRepository tags;
@@ -76,9 +79,21 @@ public class StreamSettingsService {
     }
 
     /** Adds tags or replaces their values; a stream holds at most {@value #MAX_TAGS_PER_STREAM}. */
-    @WithTransaction
     public Uni<Void> addTags(String tenantId, String name, Map<String, String> newTags) {
+        String quotas = newTags.get(SHARD_QUOTAS_TAG);
+        if (quotas != null && !quotas.equals(SHARD_QUOTAS_ON) && !quotas.equals("off")) {
+            return fail(Reason.INVALID_ARGUMENT, "Tag " + SHARD_QUOTAS_TAG + " takes the value '" + SHARD_QUOTAS_ON
+                    + "' (Kinesis's per-shard write limits) or 'off', not '" + quotas + "'.");
+        }
+        return addTagsChecked(tenantId, name, newTags).invoke(() -> catalog.evict(tenantId, name));
+    }
+
+    @WithTransaction
+    Uni<Void> addTagsChecked(String tenantId, String name, Map<String, String> newTags) {
         return live(tenantId, name).chain(stream -> tags.findByStream(stream.id).chain(existing -> {
+            if (newTags.containsKey(SHARD_QUOTAS_TAG)) {
+                stream.kinesisShardQuotas = SHARD_QUOTAS_ON.equals(newTags.get(SHARD_QUOTAS_TAG));
+            }
             Map<String, StreamTagEntity> byKey = new LinkedHashMap<>();
             for (StreamTagEntity t : existing) {
                 byKey.put(t.tagKey, t);
@@ -106,9 +121,18 @@ public class StreamSettingsService {
         }));
     }
 
-    @WithTransaction
     public Uni<Void> removeTags(String tenantId, String name, List<String> keys) {
-        return live(tenantId, name).chain(stream -> tags.deleteKeys(stream.id, keys)).replaceWithVoid();
+        return removeTagsChecked(tenantId, name, keys).invoke(() -> catalog.evict(tenantId, name));
+    }
+
+    @WithTransaction
+    Uni<Void> removeTagsChecked(String tenantId, String name, List<String> keys) {
+        return live(tenantId, name).chain(stream -> {
+            if (keys.contains(SHARD_QUOTAS_TAG)) {
+                stream.kinesisShardQuotas = false;
+            }
+            return tags.deleteKeys(stream.id, keys);
+        }).replaceWithVoid();
     }
 
     /** The stream's tags in key order. */

@@ -39,4 +39,7 @@ public class StreamEntity extends PanacheEntityBase {
 
     @Column(name = "next_shard_index", nullable = false)
     public int nextShardIndex;
+
+    @Column(name = "kinesis_shard_quotas", nullable = false)
+    public boolean kinesisShardQuotas;
 }
