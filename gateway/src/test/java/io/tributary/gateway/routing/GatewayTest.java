@@ -113,15 +113,15 @@ class GatewayTest {
             Throwable refused = wsClient.connect(options).toCompletionStage().toCompletableFuture()
                     .handle((ws, e) -> e).get(10, java.util.concurrent.TimeUnit.SECONDS);
             assertTrue(refused instanceof io.vertx.core.http.UpgradeRejectedException r && r.getStatus() == 401, String.valueOf(refused));
-            io.vertx.core.http.WebSocket ws = wsClient.connect(options.addHeader("Authorization", "Bearer " + ServicesBehindGateway.API_KEY))
-                    .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
             List<String> sequenceNumbers = new java.util.concurrent.CopyOnWriteArrayList<>();
-            ws.textMessageHandler(text -> {
-                io.vertx.core.json.JsonObject answer = new io.vertx.core.json.JsonObject(text);
-                if (answer.containsKey("sequenceNumber")) {
-                    sequenceNumbers.add(answer.getString("sequenceNumber"));
-                }
-            });
+            io.vertx.core.http.WebSocket ws = wsClient.connect(options.addHeader("Authorization", "Bearer " + ServicesBehindGateway.API_KEY))
+                    .onSuccess(socket -> socket.textMessageHandler(text -> {
+                        io.vertx.core.json.JsonObject answer = new io.vertx.core.json.JsonObject(text);
+                        if (answer.containsKey("sequenceNumber")) {
+                            sequenceNumbers.add(answer.getString("sequenceNumber"));
+                        }
+                    }))
+                    .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
             for (int i = 0; i < 10; i++) {
                 ws.writeTextMessage("{\"key\":\"k" + i + "\",\"json\":{\"n\":" + i + "}}");
             }

@@ -201,17 +201,17 @@ class IngestBackpressureTest {
             io.vertx.core.http.WebSocket ws = vertx.createWebSocketClient().connect(new io.vertx.core.http.WebSocketConnectOptions()
                             .setHost(ingest.getHost()).setPort(ingest.getPort()).setURI("/v1/streams/" + stream + "/ws")
                             .addHeader(GatewayHeaders.TENANT, TENANT))
+                    .onSuccess(socket -> socket.textMessageHandler(text -> {
+                        io.vertx.core.json.JsonObject answer = new io.vertx.core.json.JsonObject(text);
+                        if (answer.containsKey("sequenceNumber")) {
+                            acknowledged.add(answer.getString("sequenceNumber"));
+                            answers.incrementAndGet();
+                            if (stalled.get()) {
+                                acknowledgedWhileStalled.incrementAndGet();
+                            }
+                        }
+                    }))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            ws.textMessageHandler(text -> {
-                io.vertx.core.json.JsonObject answer = new io.vertx.core.json.JsonObject(text);
-                if (answer.containsKey("sequenceNumber")) {
-                    acknowledged.add(answer.getString("sequenceNumber"));
-                    answers.incrementAndGet();
-                    if (stalled.get()) {
-                        acknowledgedWhileStalled.incrementAndGet();
-                    }
-                }
-            });
             io.vertx.core.buffer.Buffer frame = io.vertx.core.buffer.Buffer.buffer().appendUnsignedShort(1).appendString("k")
                     .appendBytes(new byte[RECORD_BYTES]);
             try (Connection lock = DriverManager.getConnection(db.get("quarkus.datasource.jdbc.url"),

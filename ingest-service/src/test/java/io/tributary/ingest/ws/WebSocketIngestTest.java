@@ -68,16 +68,17 @@ class WebSocketIngestTest {
             k.createStream(b -> b.streamName(stream).shardCount(2));
             List<JsonNode> answers = new CopyOnWriteArrayList<>();
             WebSocketClient client = vertx.createWebSocketClient();
+            // The handler is set on the event loop as the connection completes, so the welcome cannot be missed.
             WebSocket ws = client.connect(new WebSocketConnectOptions().setHost(ingest.getHost()).setPort(ingest.getPort())
                             .setURI("/v1/streams/" + stream + "/ws").addHeader(GatewayHeaders.TENANT, TENANT))
+                    .onSuccess(socket -> socket.textMessageHandler(text -> {
+                        try {
+                            answers.add(JSON.readTree(text));
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            ws.textMessageHandler(text -> {
-                try {
-                    answers.add(JSON.readTree(text));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
             await().atMost(Duration.ofSeconds(10)).until(() -> !answers.isEmpty());
             assertEquals("welcome", answers.get(0).get("type").asText());
             assertTrue(answers.get(0).get("credits").asInt() > 0);
