@@ -91,8 +91,8 @@ public class BenchCommand implements Callable<Integer> {
             description = "encoded: batches in the log's encoding (encoded_records), as ingest-service sends them; records: one Record message per record.")
     AppendForm appendForm;
 
-    @Option(names = "--api", defaultValue = "GRPC", paramLabel = "grpc|kinesis",
-            description = "grpc: shard-service's internal append stream (the log alone); kinesis: PutRecords through the gateway with the AWS SDK (the whole public write path).")
+    @Option(names = "--api", defaultValue = "GRPC", paramLabel = "grpc|kinesis|kinesis_put_record|websocket",
+            description = "grpc: shard-service's internal append stream (the log alone); kinesis: PutRecords through the gateway with the AWS SDK (the whole public write path); kinesis_put_record: PutRecord, one record per request; websocket: WebSocket ingest through the gateway.")
     Api api;
 
     @Option(names = "--endpoint", defaultValue = "http://localhost:4566", description = "The gateway, for --api kinesis and --consumer polling.")
@@ -103,6 +103,9 @@ public class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--secret-key", defaultValue = "test", description = "Secret access key for the gateway.")
     String secretKey;
+
+    @Option(names = "--api-key", defaultValue = "test", description = "Bearer API key for the gateway's WebSocket ingest (its account must be --tenant).")
+    String apiKey;
 
     @Option(names = "--consumer", defaultValue = "PUSH", paramLabel = "push|polling",
             description = "push: a shard-service subscription per shard (gRPC); polling: Kinesis GetRecords per shard through the gateway.")
@@ -168,7 +171,7 @@ public class BenchCommand implements Callable<Integer> {
         String name = stream.isBlank() ? "bench-" + System.currentTimeMillis() : stream;
         Duration measured = duration != null ? duration : records > 0 ? null : Duration.ofSeconds(30);
         return new BenchSettings(target, tenant, name, shards, producers, batchRecords, recordBytes, window, rate,
-                measured, warmup, records, keys, appendForm, api, endpoint, accessKey, secretKey, consumer, pollInterval, startPosition, subscriberCredits, ackTimeout, catchUpTimeout,
+                measured, warmup, records, keys, appendForm, api, endpoint, accessKey, secretKey, apiKey, consumer, pollInterval, startPosition, subscriberCredits, ackTimeout, catchUpTimeout,
                 catchUpMax,
                 progressInterval, verifyRead, verifyData, keepStream, seed);
     }

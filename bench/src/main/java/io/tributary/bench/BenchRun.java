@@ -16,6 +16,7 @@ import io.tributary.bench.load.KinesisProducer;
 import io.tributary.bench.load.LoadProducer;
 import io.tributary.bench.load.Producer;
 import io.tributary.bench.load.ShardConsumer;
+import io.tributary.bench.load.WebSocketProducer;
 import io.tributary.bench.load.ReadVerifier;
 import io.tributary.bench.load.RunControl;
 import io.tributary.bench.load.ShardSubscriber;
@@ -162,7 +163,9 @@ public final class BenchRun {
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < settings.producers(); p++) {
                 LoadProducer producer;
-                if (settings.api() == Api.KINESIS) {
+                if (settings.api() == Api.WEBSOCKET) {
+                    producer = new WebSocketProducer(p, settings, shards, keys, payload, control, ledger, latencies, stats);
+                } else if (settings.api() == Api.KINESIS || settings.api() == Api.KINESIS_PUT_RECORD) {
                     KinesisClient writer = KinesisClients.create(settings);
                     kinesisClients.add(writer);
                     producer = new KinesisProducer(p, settings, shards, keys, payload, writer, control, ledger, latencies, stats);
@@ -352,9 +355,12 @@ public final class BenchRun {
     }
 
     private void printSettings() {
-        out.println(settings.api() == Api.KINESIS
-                ? "Tributary bench: the public write path (AWS SDK PutRecords -> gateway -> ingest-service -> shard-service)"
-                : "Tributary bench: durable append path of shard-service (gRPC)");
+        out.println(switch (settings.api()) {
+            case KINESIS -> "Tributary bench: the public write path (AWS SDK PutRecords -> gateway -> ingest-service -> shard-service)";
+            case KINESIS_PUT_RECORD -> "Tributary bench: the public write path (AWS SDK PutRecord -> gateway -> ingest-service -> shard-service)";
+            case WEBSOCKET -> "Tributary bench: the public write path (WebSocket -> gateway -> ingest-service -> shard-service)";
+            case GRPC -> "Tributary bench: durable append path of shard-service (gRPC)";
+        });
         printSettingsLine();
         out.flush();
     }
@@ -362,7 +368,7 @@ public final class BenchRun {
     private void printSettingsLine() {
         out.printf("settings           target %s, stream %s, %d shards, %d producers x window %d, batches of %d x %d bytes,"
                         + " keys %s, rate %s, warm-up %s, %s, %s from %s%s%s%s%n",
-                settings.api() == Api.KINESIS ? settings.target() + " (admin) and " + settings.endpoint() + " (PutRecords)" : settings.target(),
+                settings.api() == Api.GRPC ? settings.target() : settings.target() + " (admin) and " + settings.endpoint() + " (" + settings.api().name().toLowerCase() + ")",
                 name(), settings.shards(), settings.producers(), settings.window(),
                 settings.batchRecords(), settings.recordBytes(), settings.keyMode().name().toLowerCase(),
                 settings.rate() == 0 ? "unlimited" : String.format("%,d rec/s", settings.rate()),

@@ -28,6 +28,7 @@ public record BenchSettings(
         String endpoint,
         String accessKeyId,
         String secretAccessKey,
+        String apiKey,
         ConsumerKind consumer,
         Duration pollInterval,
         StartPosition startPosition,
@@ -54,7 +55,11 @@ public record BenchSettings(
         /** shard-service's internal append stream (gRPC), the durable log alone. */
         GRPC,
         /** The public Kinesis API through the gateway (AWS SDK, PutRecords), the whole write path. */
-        KINESIS
+        KINESIS,
+        /** The same with PutRecord, one record per request. */
+        KINESIS_PUT_RECORD,
+        /** WebSocket ingest through the gateway (binary frames, credit-based flow control). */
+        WEBSOCKET
     }
 
     /** How records are consumed. */
@@ -93,8 +98,8 @@ public record BenchSettings(
         require(duration == null || !duration.isNegative() && !duration.isZero(), "--duration must be positive");
         require(records > 0 || duration != null, "give --duration or --records");
         require(!warmup.isNegative(), "--warmup must not be negative");
-        require(api == Api.GRPC || batchRecords <= 500, "--api kinesis sends PutRecords of at most 500 records (--batch-records)");
-        require(consumer == ConsumerKind.PUSH || api == Api.KINESIS, "--consumer polling reads through the Kinesis API: use it with --api kinesis");
+        require(api != Api.KINESIS || batchRecords <= 500, "--api kinesis sends PutRecords of at most 500 records (--batch-records)");
+        require(consumer == ConsumerKind.PUSH || api != Api.GRPC, "--consumer polling reads through the Kinesis API: use it with the gateway (--api kinesis, kinesis_put_record or websocket)");
         require(!pollInterval.isNegative(), "--poll-interval must not be negative");
         require(subscriberCredits >= 1, "--subscriber-credits must be at least 1, got " + subscriberCredits);
         require(ackTimeout.toMillis() > 0, "--ack-timeout must be positive");

@@ -99,6 +99,10 @@ public final class KinesisProducer implements LoadProducer {
                 long first = counter;
                 counter += count;
                 requests++;
+                if (settings.api() == BenchSettings.Api.KINESIS_PUT_RECORD) {
+                    putOneByOne(entries, first, measured, sent);
+                    continue;
+                }
                 PutRecordsResponse response;
                 try {
                     response = kinesis.putRecords(b -> b.streamName(settings.streamName()).records(entries));
@@ -126,6 +130,25 @@ public final class KinesisProducer implements LoadProducer {
         } catch (RuntimeException e) {
             failure = e;
             control.abort("producer " + id + " failed: " + e);
+        }
+    }
+
+    /** PutRecord for each record in turn; the latency of each is its own round trip. */
+    private void putOneByOne(List<PutRecordsRequestEntry> entries, long first, boolean measured, long batchSent) {
+        long sent = batchSent;
+        for (int i = 0; i < entries.size(); i++) {
+            PutRecordsRequestEntry e = entries.get(i);
+            try {
+                kinesis.putRecord(b -> b.streamName(settings.streamName()).partitionKey(e.partitionKey()).data(e.data()));
+                long now = System.nanoTime();
+                latencies.recordAck(now - sent, measured);
+                ledger.acknowledged(id, first + i, 1);
+                stats.acknowledged(1, e.data().asByteArrayUnsafe().length, measured, now);
+                sent = now;
+            } catch (SdkException ex) {
+                ledger.refused(id, first + i, 1);
+                stats.refused(ex.getClass().getSimpleName(), ex.getMessage());
+            }
         }
     }
 
