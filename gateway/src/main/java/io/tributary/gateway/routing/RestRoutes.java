@@ -113,10 +113,15 @@ public class RestRoutes {
                     .setAbsoluteURI(config.services().ingestUrl().replaceFirst("^http", "ws") + request.path())
                     .addHeader(GatewayHeaders.TENANT, account)
                     .addHeader(GatewayHeaders.REQUEST_ID, requestId);
-            webSockets.connect(options).onSuccess(upstream -> request.toWebSocket().onSuccess(downstream -> {
-                relay(downstream, upstream);
-                relay(upstream, downstream);
-            }).onFailure(e -> upstream.close())).onFailure(e -> {
+            webSockets.connect(options).onSuccess(upstream -> {
+                // ingest-service greets at once; hold its frames until both directions are wired.
+                upstream.pause();
+                request.toWebSocket().onSuccess(downstream -> {
+                    relay(downstream, upstream);
+                    relay(upstream, downstream);
+                    upstream.resume();
+                }).onFailure(e -> upstream.close());
+            }).onFailure(e -> {
                 LOG.debugf("WebSocket to ingest-service failed: %s", e.toString());
                 fail(rc, requestId, 503, "ServiceUnavailable", "ingest-service is unavailable; retry");
             });
@@ -128,6 +133,9 @@ public class RestRoutes {
 
     private static void relay(io.vertx.core.http.WebSocketBase from, io.vertx.core.http.WebSocketBase to) {
         from.frameHandler(frame -> {
+            if (to.isClosed()) {
+                return; // the other side is gone; its close handler is closing this one
+            }
             to.writeFrame(frame);
             if (to.writeQueueFull()) {
                 from.pause();

@@ -114,11 +114,14 @@ class GatewayTest {
                     .handle((ws, e) -> e).get(10, java.util.concurrent.TimeUnit.SECONDS);
             assertTrue(refused instanceof io.vertx.core.http.UpgradeRejectedException r && r.getStatus() == 401, String.valueOf(refused));
             List<String> sequenceNumbers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger welcomes = new java.util.concurrent.atomic.AtomicInteger();
             io.vertx.core.http.WebSocket ws = wsClient.connect(options.addHeader("Authorization", "Bearer " + ServicesBehindGateway.API_KEY))
                     .onSuccess(socket -> socket.textMessageHandler(text -> {
                         io.vertx.core.json.JsonObject answer = new io.vertx.core.json.JsonObject(text);
                         if (answer.containsKey("sequenceNumber")) {
                             sequenceNumbers.add(answer.getString("sequenceNumber"));
+                        } else if ("welcome".equals(answer.getString("type"))) {
+                            welcomes.incrementAndGet();
                         }
                     }))
                     .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
@@ -126,6 +129,7 @@ class GatewayTest {
                 ws.writeTextMessage("{\"key\":\"k" + i + "\",\"json\":{\"n\":" + i + "}}");
             }
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> sequenceNumbers.size() == 10);
+            assertEquals(1, welcomes.get(), "the greeting with the credits, sent by ingest-service at once, reaches the producer");
             ws.close();
             String iterator = k.getShardIterator(b -> b.streamName(stream).shardId("shardId-000000000000")
                     .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
