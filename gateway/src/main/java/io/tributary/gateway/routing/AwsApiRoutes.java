@@ -15,10 +15,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.Router;
@@ -50,7 +48,6 @@ public class AwsApiRoutes {
     private static final Logger LOG = Logger.getLogger(AwsApiRoutes.class);
     private static final String KINESIS = "Kinesis_20131202.";
     private static final List<String> FORWARDED_REQUEST_HEADERS = List.of("Content-Type", "X-Amz-Target", "Content-Encoding");
-    private static final List<String> FORWARDED_RESPONSE_HEADERS = List.of("Content-Type", "x-amzn-ErrorType", "Content-Encoding");
 
     private final AccessKeys accessKeys;
     private final TenantQuotas quotas;
@@ -179,7 +176,7 @@ public class AwsApiRoutes {
         options.setHeaders(headers);
         client.request(options)
                 .compose(outgoing -> outgoing.send(body))
-                .onSuccess(answer -> relay(rc, requestId, answer))
+                .onSuccess(answer -> Relay.answer(rc.response(), requestId, answer))
                 .onFailure(e -> {
                     LOG.debugf("forwarding to %s failed: %s", base, e.toString());
                     fail(rc, format, requestId, AwsException.serviceUnavailable("the service behind the gateway is unavailable; retry"));
@@ -191,25 +188,6 @@ public class AwsApiRoutes {
         return (q.requestsPerSecond() > 0 ? q.requestsPerSecond() + " requests/s" : "")
                 + (q.requestsPerSecond() > 0 && q.bytesPerSecond() > 0 ? " and " : "")
                 + (q.bytesPerSecond() > 0 ? q.bytesPerSecond() + " bytes/s" : "");
-    }
-
-    private static void relay(RoutingContext rc, String requestId, HttpClientResponse answer) {
-        HttpServerResponse response = rc.response();
-        response.setStatusCode(answer.statusCode());
-        for (String name : FORWARDED_RESPONSE_HEADERS) {
-            String value = answer.getHeader(name);
-            if (value != null) {
-                response.putHeader(name, value);
-            }
-        }
-        response.putHeader(GatewayHeaders.REQUEST_ID, requestId);
-        String length = answer.getHeader("Content-Length");
-        if (length != null) {
-            response.putHeader("Content-Length", length);
-        } else {
-            response.setChunked(true);
-        }
-        answer.pipeTo(response);
     }
 
     private void fail(RoutingContext rc, AwsWireFormat format, String requestId, AwsException e) {

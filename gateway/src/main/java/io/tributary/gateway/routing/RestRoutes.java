@@ -8,7 +8,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -32,7 +31,6 @@ public class RestRoutes {
 
     private static final Logger LOG = Logger.getLogger(RestRoutes.class);
     private static final List<String> FORWARDED_REQUEST_HEADERS = List.of("Content-Type", "Content-Length", "Content-Encoding");
-    private static final List<String> FORWARDED_RESPONSE_HEADERS = List.of("Content-Type", "Retry-After", "Content-Encoding");
 
     private final AccessKeys keys;
     private final TenantQuotas quotas;
@@ -178,29 +176,11 @@ public class RestRoutes {
                     }
                     return outgoing.send(request);
                 })
-                .onSuccess(answer -> relay(rc, requestId, answer))
+                .onSuccess(answer -> Relay.answer(rc.response(), requestId, answer))
                 .onFailure(e -> {
                     LOG.debugf("forwarding to ingest-service failed: %s", e.toString());
                     fail(rc, requestId, 503, "ServiceUnavailable", "ingest-service is unavailable; retry");
                 });
-    }
-
-    private static void relay(RoutingContext rc, String requestId, HttpClientResponse answer) {
-        var response = rc.response().setStatusCode(answer.statusCode());
-        for (String name : FORWARDED_RESPONSE_HEADERS) {
-            String value = answer.getHeader(name);
-            if (value != null) {
-                response.putHeader(name, value);
-            }
-        }
-        response.putHeader(GatewayHeaders.REQUEST_ID, requestId);
-        String length = answer.getHeader("Content-Length");
-        if (length != null) {
-            response.putHeader("Content-Length", length);
-        } else {
-            response.setChunked(true);
-        }
-        answer.pipeTo(response);
     }
 
     private static void fail(RoutingContext rc, String requestId, int status, String code, String message) {
