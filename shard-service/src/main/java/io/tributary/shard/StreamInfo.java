@@ -9,7 +9,28 @@ import java.util.List;
  */
 public record StreamInfo(long id, String tenantId, String name, StreamStatus status, int retentionHours,
                          int maxRecordSizeBytes, long createdAtMillis, List<ShardInfo> shards,
-                         boolean kinesisShardQuotas) {
+                         boolean kinesisShardQuotas, StreamMode mode) {
+
+    /** The shards created from this one by a split or a merge (empty while it is open). */
+    public List<ShardInfo> childrenOf(int index) {
+        List<ShardInfo> children = new java.util.ArrayList<>(2);
+        for (ShardInfo s : shards) {
+            if (s.parentIndex() == index || s.adjacentParentIndex() == index) {
+                children.add(s);
+            }
+        }
+        return children;
+    }
+
+    public int openShardCount() {
+        int n = 0;
+        for (ShardInfo s : shards) {
+            if (s.isOpen()) {
+                n++;
+            }
+        }
+        return n;
+    }
 
     /** @return the shard with this id, or {@code null} */
     public ShardInfo shard(String shardId) {

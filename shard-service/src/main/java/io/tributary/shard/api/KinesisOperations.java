@@ -15,7 +15,10 @@ import io.tributary.shard.ShardIds;
 import io.tributary.shard.ShardInfo;
 import io.tributary.shard.StreamInfo;
 import io.tributary.shard.config.ShardServiceConfig;
+import io.tributary.shard.HashKeys;
+import io.tributary.shard.StreamMode;
 import io.tributary.shard.service.ReadService;
+import io.tributary.shard.service.ReshardService;
 import io.tributary.shard.service.StreamAdminService;
 import io.tributary.shard.service.StreamSettingsService;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,9 +48,11 @@ public class KinesisOperations {
     private final ReadService reads;
     private final ShardIterators iterators;
     private final ShardServiceConfig config;
+    private final ReshardService resharding;
 
     public KinesisOperations(StreamAdminService admin, StreamSettingsService settings, ReadService reads,
-                             ShardIterators iterators, ShardServiceConfig config) {
+                             ShardIterators iterators, ShardServiceConfig config, ReshardService resharding) {
+        this.resharding = resharding;
         this.admin = admin;
         this.settings = settings;
         this.reads = reads;
@@ -78,12 +83,16 @@ public class KinesisOperations {
                 case "ListTagsForStream" -> listTagsForStream(tenantId, request);
                 case "ListTagsForResource" -> listTagsForResource(tenantId, request);
                 case "DescribeLimits" -> describeLimits(tenantId);
+                case "SplitShard" -> splitShard(tenantId, request);
+                case "MergeShards" -> mergeShards(tenantId, request);
+                case "UpdateShardCount" -> updateShardCount(tenantId, request);
+                case "UpdateStreamMode" -> updateStreamMode(tenantId, request);
                 case "PutRecord", "PutRecords" -> Uni.createFrom().failure(AwsException.invalidArgument(
                         operation + " is served by ingest-service; send it through the gateway"));
-                case "SplitShard", "MergeShards", "UpdateShardCount", "RegisterStreamConsumer",
+                case "RegisterStreamConsumer",
                      "DeregisterStreamConsumer", "DescribeStreamConsumer", "ListStreamConsumers", "SubscribeToShard",
                      "StartStreamEncryption", "StopStreamEncryption", "EnableEnhancedMonitoring",
-                     "DisableEnhancedMonitoring", "UpdateStreamMode", "DescribeAccountSettings", "UpdateAccountSettings", "GetResourcePolicy", "PutResourcePolicy",
+                     "DisableEnhancedMonitoring", "DescribeAccountSettings", "UpdateAccountSettings", "GetResourcePolicy", "PutResourcePolicy",
                      "DeleteResourcePolicy", "UpdateMaxRecordSize", "UpdateStreamWarmThroughput" ->
                         Uni.createFrom().failure(new AwsException("UnsupportedOperationException", 400,
                                 operation + " is not supported by Tributary yet."));
@@ -120,7 +129,7 @@ public class KinesisOperations {
                     + "' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1");
         }
         Map<String, String> tags = request.has("Tags") ? tagMap(request.stringMap("Tags"), "tags") : Map.of();
-        Uni<StreamInfo> created = admin.create(tenantId, name, shardCount, 0, 0);
+        Uni<StreamInfo> created = admin.create(tenantId, name, shardCount, 0, 0, StreamMode.valueOf(streamMode));
         return (tags.isEmpty() ? created.replaceWithVoid() : created.chain(s -> settings.addTags(tenantId, name, tags)))
                 .map(v -> AwsResponses.object());
     }
@@ -184,7 +193,7 @@ public class KinesisOperations {
                 summary.put("StreamName", s.name());
                 summary.put("StreamARN", s.arn(config.region()));
                 summary.put("StreamStatus", s.status().name());
-                summary.putObject("StreamModeDetails").put("StreamMode", STREAM_MODE_PROVISIONED);
+                summary.putObject("StreamModeDetails").put("StreamMode", s.mode().name());
                 summary.set("StreamCreationTimestamp", AwsResponses.timestamp(s.createdAtMillis()));
             }
             out.put("HasMoreStreams", page.hasMore());
@@ -240,12 +249,13 @@ public class KinesisOperations {
             }
         }
         String start = exclusiveStart;
-        boolean openOnly = "AT_LATEST".equals(filterType);
+        String type = filterType;
+        Long at = filter == null ? null : filter.timestampMillis("Timestamp");
         return admin.describe(address.tenantId(), address.name()).map(stream -> {
             List<ShardInfo> shards = new ArrayList<>();
             int startIndex = start == null ? -1 : ShardIds.parse(start);
             for (ShardInfo s : orderedShards(stream)) {
-                if (s.index() > startIndex && (!openOnly || s.isOpen())) {
+                if (s.index() > startIndex && matches(type, at, s, stream)) {
                     shards.add(s);
                 }
             }
@@ -262,6 +272,24 @@ public class KinesisOperations {
         });
     }
 
+    /** Whether a shard passes a ListShards ShardFilter (AFTER_SHARD_ID is applied as the start). */
+    private static boolean matches(String filterType, Long at, ShardInfo s, StreamInfo stream) {
+        if (filterType == null) {
+            return true;
+        }
+        return switch (filterType) {
+            // The oldest shards still listed: those whose parents are gone (or that never had any).
+            case "AT_TRIM_HORIZON" -> (s.parentIndex() < 0 || stream.shard(ShardIds.format(s.parentIndex())) == null)
+                    && (s.adjacentParentIndex() < 0 || stream.shard(ShardIds.format(s.adjacentParentIndex())) == null);
+            case "AT_LATEST" -> s.isOpen();
+            // Open at the time: created at or before it, and still open or closed at or after it.
+            case "AT_TIMESTAMP" -> s.createdAtMillis() <= at && (s.isOpen() || s.closedAtMillis() >= at);
+            // Open at the time or later: every open shard, and closed ones that closed at or after it.
+            case "FROM_TIMESTAMP" -> s.isOpen() || s.closedAtMillis() >= at;
+            default -> true;
+        };
+    }
+
     private Uni<ObjectNode> changeRetention(String tenantId, AwsRequest request, boolean increase) {
         KinesisStreamAddress address = KinesisStreamAddress.of(tenantId, request);
         Integer hours = request.integer("RetentionPeriodHours");
@@ -269,6 +297,80 @@ public class KinesisOperations {
             throw AwsException.validation("1 validation error detected: Value null at 'retentionPeriodHours' failed to satisfy constraint: Member must not be null");
         }
         return settings.changeRetention(address.tenantId(), address.name(), hours, increase).map(v -> AwsResponses.object());
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Resharding and capacity mode
+    // ------------------------------------------------------------------------------------------------
+
+    private Uni<ObjectNode> splitShard(String tenantId, AwsRequest request) {
+        KinesisStreamAddress address = KinesisStreamAddress.of(tenantId, request);
+        String shardId = shardIdMember(request, "ShardToSplit", "shardToSplit");
+        String key = request.requiredString("NewStartingHashKey");
+        if (!key.matches("0|([1-9]\\d{0,38})")) {
+            throw AwsException.validation("1 validation error detected: Value '" + key
+                    + "' at 'newStartingHashKey' failed to satisfy constraint: Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})");
+        }
+        java.math.BigInteger hashKey = HashKeys.parseExplicit(key);
+        if (hashKey == null) {
+            throw AwsException.invalidArgument("NewStartingHashKey " + key + " is outside the hash key space 0 .. 2^128-1.");
+        }
+        return resharding.split(address.tenantId(), address.name(), shardId, hashKey).map(v -> AwsResponses.object());
+    }
+
+    private Uni<ObjectNode> mergeShards(String tenantId, AwsRequest request) {
+        KinesisStreamAddress address = KinesisStreamAddress.of(tenantId, request);
+        String shardId = shardIdMember(request, "ShardToMerge", "shardToMerge");
+        String adjacent = shardIdMember(request, "AdjacentShardToMerge", "adjacentShardToMerge");
+        return resharding.merge(address.tenantId(), address.name(), shardId, adjacent).map(v -> AwsResponses.object());
+    }
+
+    private Uni<ObjectNode> updateShardCount(String tenantId, AwsRequest request) {
+        KinesisStreamAddress address = KinesisStreamAddress.of(tenantId, request);
+        Integer target = request.integer("TargetShardCount");
+        if (target == null) {
+            throw AwsException.validation("1 validation error detected: Value null at 'targetShardCount' failed to satisfy constraint: Member must not be null");
+        }
+        if (target < 1) {
+            throw AwsException.validation("1 validation error detected: Value '" + target
+                    + "' at 'targetShardCount' failed to satisfy constraint: Member must have value greater than or equal to 1");
+        }
+        String scaling = request.requiredString("ScalingType");
+        if (!scaling.equals("UNIFORM_SCALING")) {
+            throw AwsException.validation("1 validation error detected: Value '" + scaling
+                    + "' at 'scalingType' failed to satisfy constraint: Member must satisfy enum value set: [UNIFORM_SCALING]");
+        }
+        return resharding.updateShardCount(address.tenantId(), address.name(), target).map(change -> {
+            ObjectNode out = AwsResponses.object();
+            out.put("StreamName", change.stream().name());
+            out.put("CurrentShardCount", change.previousCount());
+            out.put("TargetShardCount", change.targetCount());
+            out.put("StreamARN", change.stream().arn(config.region()));
+            return out;
+        });
+    }
+
+    private Uni<ObjectNode> updateStreamMode(String tenantId, AwsRequest request) {
+        KinesisStreamAddress address = KinesisStreamAddress.ofArn(tenantId, request.requiredString("StreamARN"), "streamARN");
+        AwsRequest details = request.structure("StreamModeDetails");
+        if (details == null) {
+            throw AwsException.validation("1 validation error detected: Value null at 'streamModeDetails' failed to satisfy constraint: Member must not be null");
+        }
+        String mode = details.requiredString("StreamMode");
+        if (!mode.equals(STREAM_MODE_PROVISIONED) && !mode.equals("ON_DEMAND")) {
+            throw AwsException.validation("1 validation error detected: Value '" + mode
+                    + "' at 'streamModeDetails.streamMode' failed to satisfy constraint: Member must satisfy enum value set: [ON_DEMAND, PROVISIONED]");
+        }
+        return settings.changeMode(address.tenantId(), address.name(), StreamMode.valueOf(mode)).map(v -> AwsResponses.object());
+    }
+
+    private static String shardIdMember(AwsRequest request, String field, String member) {
+        String id = request.requiredString(field);
+        if (id.isEmpty() || id.length() > 128 || !id.matches("[a-zA-Z0-9_.-]+")) {
+            throw AwsException.validation("1 validation error detected: Value '" + id + "' at '" + member
+                    + "' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+        }
+        return id;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -445,9 +547,13 @@ public class KinesisOperations {
             record.put("Data", r.data().toByteArray());
             record.put("PartitionKey", r.partitionKey().toStringUtf8());
         }
-        // A closed shard read to its end has no next iterator (resharding, not built yet, closes shards).
-        ShardInfo shard = result.shard();
-        if (shard.isOpen() || result.nextPosition() <= shard.endingPosition()) {
+        // A closed shard read to its end has no next iterator; its children are where reading continues.
+        if (result.shardEnded()) {
+            ArrayNode children = out.putArray("ChildShards");
+            for (ShardInfo child : result.childShards()) {
+                children.add(childShard(child));
+            }
+        } else {
             out.put("NextShardIterator", nextIterator);
         }
         out.put("MillisBehindLatest", result.millisBehindLatest());
@@ -463,7 +569,7 @@ public class KinesisOperations {
         d.put("StreamName", stream.name());
         d.put("StreamARN", stream.arn(config.region()));
         d.put("StreamStatus", stream.status().name());
-        d.putObject("StreamModeDetails").put("StreamMode", STREAM_MODE_PROVISIONED);
+        d.putObject("StreamModeDetails").put("StreamMode", stream.mode().name());
         d.put("RetentionPeriodHours", stream.retentionHours());
         d.set("StreamCreationTimestamp", AwsResponses.timestamp(stream.createdAtMillis()));
         d.putArray("EnhancedMonitoring").addObject().putArray("ShardLevelMetrics");
@@ -492,6 +598,22 @@ public class KinesisOperations {
             sequences.put("EndingSequenceNumber", SequenceNumbers.format(s.endingPosition(), s.index()));
         }
         return shard;
+    }
+
+    private static ObjectNode childShard(ShardInfo s) {
+        ObjectNode child = AwsResponses.object();
+        child.put("ShardId", s.shardId());
+        ArrayNode parents = child.putArray("ParentShards");
+        if (s.parentIndex() >= 0) {
+            parents.add(ShardIds.format(s.parentIndex()));
+        }
+        if (s.adjacentParentIndex() >= 0) {
+            parents.add(ShardIds.format(s.adjacentParentIndex()));
+        }
+        ObjectNode range = child.putObject("HashKeyRange");
+        range.put("StartingHashKey", s.hashKeyRange().start().toString());
+        range.put("EndingHashKey", s.hashKeyRange().end().toString());
+        return child;
     }
 
     private static List<ShardInfo> orderedShards(StreamInfo stream) {

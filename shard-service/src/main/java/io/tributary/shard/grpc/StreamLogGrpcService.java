@@ -89,6 +89,10 @@ public class StreamLogGrpcService extends StreamLogGrpc.StreamLogImplBase {
         ReadResponse.Builder b = ReadResponse.newBuilder()
                 .setNextPosition(ProtoMapper.continuation(result))
                 .setMillisBehindLatest(result.millisBehindLatest());
+        if (result.shardEnded()) {
+            b.setShardEnded(true);
+            result.childShards().forEach(c -> b.addChildShards(ProtoMapper.shard(c)));
+        }
         return b.addAllRecords(ProtoMapper.records(result)).build();
     }
 
@@ -315,9 +319,17 @@ public class StreamLogGrpcService extends StreamLogGrpc.StreamLogImplBase {
                     .setContinuation(ProtoMapper.continuation(result))
                     .setMillisBehindLatest(result.millisBehindLatest());
             b.addAllRecords(ProtoMapper.records(result));
+            if (result.shardEnded()) {
+                b.setShardEnded(true);
+                result.childShards().forEach(c -> b.addChildShards(ProtoMapper.shard(c)));
+            }
             synchronized (this) {
                 if (!finished) {
                     out.onNext(b.build());
+                    if (result.shardEnded()) {
+                        finished = true;
+                        out.onCompleted();
+                    }
                 }
             }
         }

@@ -102,20 +102,31 @@ public class AppendService {
                        String traceparent, AppendCallback callback) {
         StreamInfo stream = catalog.cached(tenantId, streamName);
         if (stream != null) {
-            appendTo(stream, shardId, batch, traceparent, callback);
+            appendTo(stream, shardId, batch, traceparent, callback, true);
             return;
         }
         catalog.find(tenantId, streamName).subscribe().with(
-                s -> appendTo(s, shardId, batch, traceparent, callback),
+                s -> appendTo(s, shardId, batch, traceparent, callback, false),
                 e -> refuse(callback, StorageErrors.asLogException(e)));
     }
 
     private void appendTo(StreamInfo stream, String shardId, AppendBatch batch, String traceparent,
-                          AppendCallback callback) {
+                          AppendCallback callback, boolean cached) {
         Pending pending;
         try {
             pending = prepare(stream, shardId, batch, traceparent, callback);
         } catch (LogException e) {
+            if (cached && e.reason() == Reason.SHARD_NOT_FOUND) {
+                // The cached snapshot may be older than a split or merge that created the shard: look once more.
+                catalog.load(stream.tenantId(), stream.name()).subscribe().with(s -> {
+                    if (s == null) {
+                        refuse(callback, StreamCatalog.notFound(stream.tenantId(), stream.name()));
+                    } else {
+                        appendTo(s, shardId, batch, traceparent, callback, false);
+                    }
+                }, failure -> refuse(callback, StorageErrors.asLogException(failure)));
+                return;
+            }
             refuse(callback, e);
             return;
         }
@@ -335,8 +346,19 @@ public class AppendService {
             }
             long now = System.currentTimeMillis();
             List<BatchRow> rows = new ArrayList<>(group.size());
-            for (Pending p : group) {
+            List<Pending> refused = null;
+            for (java.util.Iterator<Pending> it = group.iterator(); it.hasNext(); ) {
+                Pending p = it.next();
                 ShardLog log = p.log;
+                if (!log.admit()) {
+                    // Sealed by a split or merge after the batch was checked: it must go to a child shard.
+                    it.remove();
+                    if (refused == null) {
+                        refused = new ArrayList<>();
+                    }
+                    refused.add(p);
+                    continue;
+                }
                 p.firstPosition = log.nextPosition;
                 log.nextPosition += p.count;
                 // Arrival times never go backwards within a shard, so AT_TIMESTAMP reads stay ordered.
@@ -344,6 +366,20 @@ public class AppendService {
                 log.lastArrivalMillis = p.arrivalMillis;
                 rows.add(new BatchRow(p.shard.shardKey(), p.firstPosition, p.firstPosition + p.count - 1,
                         p.arrivalMillis, p.count, writerEpoch, p.traceparent, p.payload));
+            }
+            if (refused != null) {
+                long refusedBytes = 0;
+                for (Pending p : refused) {
+                    refusedBytes += p.bytes;
+                    p.callback.failed(new LogException(Reason.SHARD_CLOSED, "Shard " + p.shard.shardId()
+                            + " was closed by resharding; send the records to the shard that now owns their hash keys."));
+                }
+                groupBytes -= refusedBytes;
+                released(refusedBytes);
+                if (group.isEmpty()) {
+                    commitNext();
+                    return;
+                }
             }
             long released = groupBytes;
             Uni<Void> insert;
@@ -359,6 +395,7 @@ public class AppendService {
                 for (Pending p : group) {
                     p.log.publish(new ShardLog.TailBatch(p.firstPosition, p.count, p.arrivalMillis, p.payload,
                             p.layout, p.bytes));
+                    p.log.settled();
                     appendedRecords.add(p.count);
                     appendedBytes.add(p.dataBytes);
                     p.callback.committed(new AppendResult(p.shard, p.firstPosition, p.count, p.arrivalMillis));
@@ -368,6 +405,7 @@ public class AppendService {
             }, e -> {
                 LogException error = StorageErrors.asLogException(e);
                 for (Pending p : group) {
+                    p.log.settled();
                     p.callback.failed(error);
                 }
                 released(released);

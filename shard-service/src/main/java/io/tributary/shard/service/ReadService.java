@@ -58,9 +58,17 @@ public class ReadService {
                                 + " does not exist."));
             }
             ShardLog log = logs.loaded(shard);
-            return log != null ? Uni.createFrom().item(new OpenShard(stream, shard, log))
-                    : logs.load(shard).map(l -> new OpenShard(stream, shard, l));
+            return log != null ? Uni.createFrom().item(opened(stream, shard, log))
+                    : logs.load(shard).map(l -> opened(stream, shard, l));
         });
+    }
+
+    private static OpenShard opened(StreamInfo stream, ShardInfo shard, ShardLog log) {
+        if (!shard.isOpen() && log.children() == null) {
+            // Closed before this instance loaded it (a restart): its end is known from the snapshot.
+            log.close(shard, stream.childrenOf(shard.index()));
+        }
+        return new OpenShard(stream, shard, log);
     }
 
     /** Reads up to {@code maxRecords} records and about {@code maxBytes} bytes from a position. */
@@ -158,11 +166,11 @@ public class ReadService {
         long headArrival = log.headArrivalMillis();
         List<LogRecord> fromTail = log.readTail(start, maxRecords, maxBytes);
         if (fromTail != null) {
-            return Uni.createFrom().item(result(open.shard(), fromTail, start, head, headArrival));
+            return Uni.createFrom().item(result(open.log(), fromTail, start, head, headArrival));
         }
         List<LogRecord> acc = new ArrayList<>();
         return readStored(open, start, maxRecords, maxBytes, acc, 0, MAX_QUERIES_PER_READ)
-                .map(v -> result(open.shard(), acc, start, head, headArrival));
+                .map(v -> result(open.log(), acc, start, head, headArrival));
     }
 
     private Uni<Void> readStored(OpenShard open, long from, int maxRecords, long maxBytes, List<LogRecord> acc,
@@ -202,15 +210,21 @@ public class ReadService {
         });
     }
 
-    static ReadResult result(ShardInfo shard, List<LogRecord> records, long start, long head,
-                                     long headArrival) {
-        if (records.isEmpty()) {
-            return new ReadResult(shard, records, start, 0);
+    /**
+     * The outcome of a read of {@code records} from {@code start}, given the shard's head ({@code head},
+     * {@code headArrival}) as it was before the records were taken.
+     */
+    static ReadResult result(ShardLog log, List<LogRecord> records, long start, long head, long headArrival) {
+        long next = records.isEmpty() ? start : records.get(records.size() - 1).position() + 1;
+        long behind = records.isEmpty() || next >= head ? 0
+                : Math.max(0, headArrival - records.get(records.size() - 1).arrivalMillis());
+        ShardInfo shard = log.shard;
+        // A shard's end is final once it is closed; until then (and while records remain) there is no end.
+        List<ShardInfo> children = log.endsBefore(next) ? log.children() : null;
+        if (children == null && !shard.isOpen() && log.endsBefore(next)) {
+            children = List.of();
         }
-        LogRecord last = records.get(records.size() - 1);
-        long next = last.position() + 1;
-        long behind = next >= head ? 0 : Math.max(0, headArrival - last.arrivalMillis());
-        return new ReadResult(shard, records, next, behind);
+        return new ReadResult(shard, records, next, behind, children);
     }
 
     private static <T> Uni<T> invalidPosition(String message) {

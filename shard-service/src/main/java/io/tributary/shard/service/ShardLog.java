@@ -42,6 +42,13 @@ final class ShardLog {
     private long tailBytes;
     private List<Runnable> waiters = new ArrayList<>();
 
+    // Resharding: a sealed shard is given no more positions; it is sealed before it closes, and stays
+    // sealed once closed. Guarded by this object's monitor.
+    private boolean sealed;
+    private int uncommitted;
+    private List<Runnable> drainWaiters = new ArrayList<>();
+    private volatile List<ShardInfo> children;
+
     ShardLog(ShardInfo shard, long lastCommittedPosition, long lastArrivalMillis, long tailLimitBytes,
              long totalLimitBytes, java.util.concurrent.atomic.AtomicLong totalTailBytes) {
         this.shard = shard;
@@ -108,11 +115,13 @@ final class ShardLog {
     }
 
     /**
-     * Runs {@code wakeUp} once a record at or after {@code position} is committed (at once if one is).
+     * Runs {@code wakeUp} once a record at or after {@code position} is committed or the shard is closed
+     * (at once if either is already true).
      */
     void awaitCommitted(long position, Runnable wakeUp) {
         synchronized (this) {
-            if (committedNext <= position) {
+            // A closed shard gets no more records: its waiters are woken at once to see its end.
+            if (committedNext <= position && shard.isOpen()) {
                 waiters.add(wakeUp);
                 return;
             }
@@ -174,6 +183,91 @@ final class ShardLog {
             }
         }
         return committedNext;
+    }
+
+    /**
+     * Lets the commit pipeline give positions to one more batch, unless the shard is sealed. Every
+     * admitted batch must be {@link #settled} once its commit returned, whatever the outcome.
+     */
+    synchronized boolean admit() {
+        if (sealed) {
+            return false;
+        }
+        uncommitted++;
+        return true;
+    }
+
+    /** The commit of an admitted batch returned (committed or failed). */
+    void settled() {
+        List<Runnable> toRun = null;
+        synchronized (this) {
+            uncommitted--;
+            if (sealed && uncommitted == 0 && !drainWaiters.isEmpty()) {
+                toRun = drainWaiters;
+                drainWaiters = new ArrayList<>();
+            }
+        }
+        if (toRun != null) {
+            toRun.forEach(Runnable::run);
+        }
+    }
+
+    /**
+     * Seals the shard: no batch is given positions any more, and once every admitted batch has settled,
+     * {@code drained} receives the first position never given out. Batches queued meanwhile are refused
+     * with {@code SHARD_CLOSED}.
+     */
+    void seal(java.util.function.LongConsumer drained) {
+        long next;
+        synchronized (this) {
+            sealed = true;
+            if (uncommitted > 0) {
+                drainWaiters.add(() -> drained.accept(nextPositionSealed()));
+                return;
+            }
+            next = nextPosition;
+        }
+        drained.accept(next);
+    }
+
+    private synchronized long nextPositionSealed() {
+        return nextPosition;
+    }
+
+    /** Takes a seal back (the change that sealed it did not commit). Never reopens a closed shard. */
+    synchronized void unseal() {
+        if (shard.isOpen()) {
+            sealed = false;
+        }
+    }
+
+    /**
+     * The shard is closed for good: readers that reach its end learn so, and waiting subscribers wake to
+     * see it. {@code closedShard} carries its ending position.
+     */
+    void close(ShardInfo closedShard, List<ShardInfo> childShards) {
+        List<Runnable> toWake;
+        synchronized (this) {
+            sealed = true;
+            nextPosition = Math.max(nextPosition, closedShard.endingPosition() + 1);
+            shard = closedShard;
+            children = List.copyOf(childShards);
+            toWake = waiters;
+            waiters = new ArrayList<>();
+        }
+        for (Runnable r : toWake) {
+            r.run();
+        }
+    }
+
+    /** The shards split or merged from this one once it is closed, else {@code null}. */
+    List<ShardInfo> children() {
+        return children;
+    }
+
+    /** Whether the shard is closed and every record it holds is below {@code position}. */
+    synchronized boolean endsBefore(long position) {
+        return !shard.isOpen() && position >= committedNext;
     }
 
     /** Gives the tail's memory back (the shard is no longer served here). */

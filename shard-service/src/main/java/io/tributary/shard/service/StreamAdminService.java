@@ -8,6 +8,7 @@ import io.tributary.shard.HashKeys;
 import io.tributary.shard.LogException;
 import io.tributary.shard.LogException.Reason;
 import io.tributary.shard.StreamInfo;
+import io.tributary.shard.StreamMode;
 import io.tributary.shard.StreamStatus;
 import io.tributary.shard.config.ShardServiceConfig;
 import io.tributary.shard.storage.ShardEntity;
@@ -55,6 +56,12 @@ public class StreamAdminService {
      */
     public Uni<StreamInfo> create(String tenantId, String name, int shardCount, int retentionHours,
                                   int maxRecordSizeBytes) {
+        return create(tenantId, name, shardCount, retentionHours, maxRecordSizeBytes, StreamMode.PROVISIONED);
+    }
+
+    /** As {@link #create(String, String, int, int, int)}, in a capacity mode. */
+    public Uni<StreamInfo> create(String tenantId, String name, int shardCount, int retentionHours,
+                                  int maxRecordSizeBytes, StreamMode mode) {
         try {
             validateName(tenantId, name);
         } catch (LogException e) {
@@ -75,14 +82,15 @@ public class StreamAdminService {
             return invalid(Reason.INVALID_ARGUMENT, "maximum record size of " + maxSize + " bytes is outside "
                     + MIN_RECORD_SIZE + " .. " + sizeLimit);
         }
-        return persistNew(tenantId, name, shardCount, retention, maxSize)
+        return persistNew(tenantId, name, shardCount, retention, maxSize, mode)
                 .onFailure(StreamAdminService::isUniqueViolation)
                 .transform(e -> alreadyExists(tenantId, name))
                 .invoke(catalog::put);
     }
 
     @WithTransaction
-    Uni<StreamInfo> persistNew(String tenantId, String name, int shardCount, int retention, int maxSize) {
+    Uni<StreamInfo> persistNew(String tenantId, String name, int shardCount, int retention, int maxSize,
+                               StreamMode mode) {
         return streams.findByName(tenantId, name).chain(existing -> {
             if (existing != null) {
                 return Uni.createFrom().failure(alreadyExists(tenantId, name));
@@ -103,6 +111,7 @@ public class StreamAdminService {
             stream.maxRecordSize = maxSize;
             stream.createdAt = now;
             stream.nextShardIndex = shardCount;
+            stream.streamMode = mode.name();
             return streams.persist(stream).chain(saved -> {
                 List<ShardEntity> rows = new ArrayList<>(shardCount);
                 List<HashKeyRange> ranges = HashKeys.splitEvenly(shardCount);

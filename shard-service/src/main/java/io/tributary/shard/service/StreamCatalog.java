@@ -6,6 +6,7 @@ import io.tributary.shard.HashKeyRange;
 import io.tributary.shard.LogException;
 import io.tributary.shard.ShardInfo;
 import io.tributary.shard.StreamInfo;
+import io.tributary.shard.StreamMode;
 import io.tributary.shard.StreamStatus;
 import io.tributary.shard.storage.ShardEntity;
 import io.tributary.shard.storage.ShardRepository;
@@ -78,10 +79,11 @@ public class StreamCatalog {
                 new HashKeyRange(s.hashStart.toBigIntegerExact(), s.hashEnd.toBigIntegerExact()),
                 s.parentIndex == null ? -1 : s.parentIndex,
                 s.adjacentParentIndex == null ? -1 : s.adjacentParentIndex,
-                s.startingPosition, s.endingPosition == null ? -1 : s.endingPosition)).toList();
+                s.startingPosition, s.endingPosition == null ? -1 : s.endingPosition, s.createdAt.toEpochMilli(),
+                s.closedAt == null ? -1 : s.closedAt.toEpochMilli())).toList();
         return new StreamInfo(stream.id, stream.tenantId, stream.name, StreamStatus.valueOf(stream.status),
                 stream.retentionHours, stream.maxRecordSize, stream.createdAt.toEpochMilli(), infos,
-                stream.kinesisShardQuotas);
+                stream.kinesisShardQuotas, StreamMode.valueOf(stream.streamMode));
     }
 
     private static String key(String tenantId, String name) {

@@ -78,6 +78,26 @@ public class StreamSettingsService {
         });
     }
 
+    /**
+     * Sets a stream's capacity mode. Tributary puts no per-shard cap on either mode; ON_DEMAND only takes
+     * the shard count out of the user's hands (no SplitShard, MergeShards or UpdateShardCount).
+     */
+    public Uni<Void> changeMode(String tenantId, String name, io.tributary.shard.StreamMode mode) {
+        return updateMode(tenantId, name, mode).invoke(() -> catalog.evict(tenantId, name));
+    }
+
+    @WithTransaction
+    Uni<Void> updateMode(String tenantId, String name, io.tributary.shard.StreamMode mode) {
+        return live(tenantId, name).chain(stream -> {
+            if (!io.tributary.shard.StreamStatus.ACTIVE.name().equals(stream.status)) {
+                return fail(Reason.STREAM_NOT_ACTIVE, "Stream " + name + " under account " + tenantId + " is "
+                        + stream.status + ", not ACTIVE.");
+            }
+            stream.streamMode = mode.name();
+            return Uni.createFrom().voidItem();
+        });
+    }
+
     /** Adds tags or replaces their values; a stream holds at most {@value #MAX_TAGS_PER_STREAM}. */
     public Uni<Void> addTags(String tenantId, String name, Map<String, String> newTags) {
         String quotas = newTags.get(SHARD_QUOTAS_TAG);

@@ -13,6 +13,9 @@ import java.util.List;
  * subscriber is at most one message. Live records come from the shard's tail the moment they are
  * committed; a subscriber that fell behind the tail is served from PostgreSQL until it catches up.
  *
+ * <p>When the shard is closed (split or merged) and the subscriber has everything it held, a last message
+ * names the child shards ({@link ReadResult#shardEnded()}) and the subscription ends.
+ *
  * <p>{@link #pump()} may be called from any thread; one pass runs at a time and a call during a pass
  * makes the pass run again.
  */
@@ -86,8 +89,10 @@ public final class Subscription {
         while (true) {
             long from;
             int wanted;
+            ShardLog log = open.log();
             synchronized (this) {
-                if (closed || credits <= 0 || !sink.isReady()) {
+                boolean ended = !closed && sink.isReady() && log.endsBefore(next);
+                if (closed || (credits <= 0 && !ended) || !sink.isReady()) {
                     if (finishPass()) {
                         continue;
                     }
@@ -96,7 +101,11 @@ public final class Subscription {
                 from = next;
                 wanted = (int) Math.min(credits, limits.maxRecordsPerMessage());
             }
-            ShardLog log = open.log();
+            if (log.endsBefore(from)) {
+                // A closed shard read to its end: one last message names its children, then the stream ends.
+                deliver(ReadService.result(log, List.of(), from, log.committedNext(), log.headArrivalMillis()));
+                continue;
+            }
             if (from >= log.committedNext()) {
                 boolean register;
                 synchronized (this) {
@@ -113,7 +122,7 @@ public final class Subscription {
             }
             List<LogRecord> tail = log.readTail(from, wanted, limits.maxBytesPerMessage());
             if (tail != null) {
-                deliver(ReadService.result(open.shard(), tail, from, log.committedNext(), log.headArrivalMillis()));
+                deliver(ReadService.result(log, tail, from, log.committedNext(), log.headArrivalMillis()));
                 continue;
             }
             // Behind the tail: read storage, then carry on from the completion.
@@ -132,8 +141,12 @@ public final class Subscription {
             }
             credits -= result.records().size();
             next = result.nextPosition();
+            if (result.shardEnded()) {
+                closed = true;
+                pumping = false;
+            }
         }
-        if (!result.records().isEmpty()) {
+        if (!result.records().isEmpty() || result.shardEnded()) {
             sink.send(result);
         }
     }

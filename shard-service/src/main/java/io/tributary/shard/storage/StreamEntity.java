@@ -42,4 +42,7 @@ public class StreamEntity extends PanacheEntityBase {
 
     @Column(name = "kinesis_shard_quotas", nullable = false)
     public boolean kinesisShardQuotas;
+
+    @Column(name = "stream_mode", nullable = false)
+    public String streamMode;
 }

@@ -67,7 +67,7 @@ public final class LogClient {
     public static Shard shardFor(StreamDescription stream, String partitionKey) {
         BigInteger hash = HashKeys.ofPartitionKey(partitionKey);
         for (Shard s : stream.getShardsList()) {
-            if (new BigInteger(s.getStartingHashKey()).compareTo(hash) <= 0
+            if (s.getEndingSequenceNumber().isEmpty() && new BigInteger(s.getStartingHashKey()).compareTo(hash) <= 0
                     && new BigInteger(s.getEndingHashKey()).compareTo(hash) >= 0) {
                 return s;
             }

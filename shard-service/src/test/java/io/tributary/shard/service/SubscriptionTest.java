@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SubscriptionTest {
 
@@ -36,7 +38,7 @@ class SubscriptionTest {
         }
     };
 
-    private final ShardInfo shard = new ShardInfo(1, 0, new HashKeyRange(BigInteger.ZERO, HashKeys.MAX), -1, -1, 1, -1);
+    private final ShardInfo shard = new ShardInfo(1, 0, new HashKeyRange(BigInteger.ZERO, HashKeys.MAX), -1, -1, 1, -1, 0, -1);
     private final ShardLog log = new ShardLog(shard, 0, 0, 1 << 20, 1 << 30, new AtomicLong());
     private final List<ReadResult> sent = new ArrayList<>();
     private final SubscriptionSink sink = new SubscriptionSink() {
@@ -90,5 +92,38 @@ class SubscriptionTest {
         assertEquals(100, sent.stream().mapToInt(r -> r.records().size()).sum());
         assertEquals("r100", sent.get(sent.size() - 1).records().get(sent.get(sent.size() - 1).records().size() - 1)
                 .data().toStringUtf8());
+    }
+
+    @Test
+    void sendsWhatAClosedShardHoldsThenItsChildrenAndNothingMore() {
+        Subscription s = new Subscription(null, new ReadService.OpenShard(null, shard, log), 1, sink, LIMITS);
+        commit(1, 10);
+        s.grant(4);
+        ShardInfo closed = new ShardInfo(1, 0, shard.hashKeyRange(), -1, -1, 1, 11, 0, 5);
+        ShardInfo child = new ShardInfo(2, 1, shard.hashKeyRange(), 0, -1, 12, -1, 5, -1);
+        log.close(closed, List.of(child));
+        assertEquals(4, sent.stream().mapToInt(r -> r.records().size()).sum());
+        assertFalse(sent.stream().anyMatch(ReadResult::shardEnded), "records are left, so the shard has not ended");
+        s.grant(100);
+        ReadResult last = sent.get(sent.size() - 1);
+        assertEquals(10, sent.stream().mapToInt(r -> r.records().size()).sum());
+        assertTrue(last.shardEnded());
+        assertEquals(List.of(child), last.childShards());
+        int messages = sent.size();
+        s.grant(100);
+        commit(12, 1); // cannot happen to a closed shard; even so, nothing more is sent
+        assertEquals(messages, sent.size());
+    }
+
+    @Test
+    void wakesAWaitingSubscriberWhenItsShardCloses() {
+        Subscription s = new Subscription(null, new ReadService.OpenShard(null, shard, log), 1, sink, LIMITS);
+        commit(1, 3);
+        s.grant(4);
+        assertEquals(1, log.waiterCount());
+        ShardInfo closed = new ShardInfo(1, 0, shard.hashKeyRange(), -1, -1, 1, 4, 0, 5);
+        log.close(closed, List.of());
+        assertTrue(sent.get(sent.size() - 1).shardEnded());
+        assertEquals(0, log.waiterCount());
     }
 }
