@@ -36,6 +36,18 @@ public record ShardMap(String tenantId, String streamName, int maxRecordSizeByte
         return null;
     }
 
+    /** The hash key of a record: its explicit hash key if it has one, else the MD5 of its partition key. */
+    public static byte[] hashOf(byte[] partitionKeyUtf8, String explicitHashKey) {
+        if (explicitHashKey != null) {
+            return toBytes(new BigInteger(explicitHashKey));
+        }
+        try {
+            return java.security.MessageDigest.getInstance("MD5").digest(partitionKeyUtf8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always provides MD5", e);
+        }
+    }
+
     /** A decimal hash key as 16 big-endian bytes. */
     public static byte[] toBytes(BigInteger key) {
         byte[] raw = key.toByteArray();

@@ -28,14 +28,16 @@ import java.util.function.Consumer;
 public class ShardBatchers {
 
     private final ShardLogClient log;
+    private final ShardMaps shardMaps;
     private final Vertx vertx;
     private final long lingerMillis;
     private final int maxRecords;
     private final int maxBytes;
     private final Map<String, Batcher> batchers = new ConcurrentHashMap<>();
 
-    public ShardBatchers(ShardLogClient log, Vertx vertx, IngestConfig config) {
+    public ShardBatchers(ShardLogClient log, Vertx vertx, IngestConfig config, ShardMaps shardMaps) {
         this.log = log;
+        this.shardMaps = shardMaps;
         this.vertx = vertx;
         this.lingerMillis = Math.max(1, config.batching().linger().toMillis());
         this.maxRecords = config.batching().maxRecords();
@@ -43,8 +45,21 @@ public class ShardBatchers {
     }
 
     /** A record on its way: its parts and where its outcome goes. */
-    public record Pending(byte[] key, byte[] data, String explicitHashKey, Consumer<RecordResult> outcome) {
+    public record Pending(byte[] key, byte[] data, String explicitHashKey, Consumer<RecordResult> outcome, int reroutes) {
+
+        public Pending(byte[] key, byte[] data, String explicitHashKey, Consumer<RecordResult> outcome) {
+            this(key, data, explicitHashKey, outcome, 0);
+        }
+
+        Pending rerouted() {
+            return new Pending(key, data, explicitHashKey, outcome, reroutes + 1);
+        }
     }
+
+    /** A record whose batch went to a shard that no longer owns its key is routed again at most this often. */
+    static final int MAX_REROUTES = 5;
+    private static final BatchFailureListener NO_LISTENER = code -> {
+    };
 
     /** Failures a batch can meet, for the caller to react (refresh a shard map). */
     public interface BatchFailureListener {
@@ -138,6 +153,7 @@ public class ShardBatchers {
         }
 
         private void send(Closed batch) {
+            StreamRef stream = this.stream;
             List<Pending> sent = batch.records();
             CompletableFuture<AppendResponse> answer = log.append(batch.request(), spread);
             answer.whenComplete((response, error) -> {
@@ -154,10 +170,58 @@ public class ShardBatchers {
                     for (BatchFailureListener l : batch.listeners()) {
                         l.refused(code);
                     }
+                    if (code == ErrorCode.SHARD_CLOSED || code == ErrorCode.WRONG_SHARD || code == ErrorCode.SHARD_NOT_FOUND) {
+                        // Resharding: nothing of the batch was stored, so its records can go to the shards
+                        // that own their keys now.
+                        reroute(stream, sent, response.getError().getMessage());
+                        return;
+                    }
                     fail(sent, code == ErrorCode.UNAVAILABLE ? "ProvisionedThroughputExceededException" : "InternalFailure",
                             response.getError().getMessage());
                 }
             });
+        }
+
+        /**
+         * Routes refused records again with a fresh shard map, after a pause that grows with each attempt
+         * (the map may still show the old shards for the few milliseconds a change takes to commit).
+         */
+        private void reroute(StreamRef stream, List<Pending> refused, String message) {
+            List<Pending> again = new ArrayList<>(refused.size());
+            int attempt = 0;
+            for (Pending p : refused) {
+                if (p.reroutes() >= MAX_REROUTES) {
+                    p.outcome().accept(RecordResult.failed("InternalFailure", message));
+                } else {
+                    again.add(p.rerouted());
+                    attempt = Math.max(attempt, p.reroutes());
+                }
+            }
+            if (again.isEmpty()) {
+                return;
+            }
+            String tenantId = stream.getTenantId();
+            String streamName = stream.getStreamName();
+            shardMaps.invalidate(tenantId, streamName);
+            Runnable route = () -> shardMaps.get(tenantId, streamName).subscribe().with(map -> {
+                Map<String, List<Pending>> byShard = new java.util.LinkedHashMap<>();
+                for (Pending p : again) {
+                    var shard = map.shardFor(io.tributary.ingest.ShardMap.hashOf(p.key(), p.explicitHashKey()));
+                    if (shard == null) {
+                        p.outcome().accept(RecordResult.failed("InternalFailure", "no open shard of stream "
+                                + streamName + " holds the record's hash key"));
+                    } else {
+                        byShard.computeIfAbsent(shard.shardId(), k -> new ArrayList<>()).add(p);
+                    }
+                }
+                byShard.forEach((shardId, records) -> ShardBatchers.this.addAll(tenantId, streamName, shardId, records, NO_LISTENER));
+            }, failure -> fail(again, "InternalFailure", "the stream's shards could not be described again: "
+                    + failure.getMessage()));
+            if (attempt == 0) {
+                route.run();
+            } else {
+                vertx.setTimer(10L * attempt, id -> route.run());
+            }
         }
 
         private void fail(List<Pending> sent, String code, String message) {

@@ -54,7 +54,7 @@ class PutRecordsTest {
     @TestHTTPResource("/")
     URL ingest;
 
-    private static KinesisClient client(URI endpoint, boolean cbor) {
+    static KinesisClient client(URI endpoint, boolean cbor) {
         String previous = System.getProperty("aws.cborEnabled");
         System.setProperty("aws.cborEnabled", Boolean.toString(cbor));
         try {
