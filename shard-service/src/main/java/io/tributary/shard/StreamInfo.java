@@ -5,11 +5,13 @@ import java.util.List;
 /**
  * A stream and its shards as the log sees it: an immutable snapshot, replaced whenever the stream changes.
  *
- * @param shards all shards, ordered by index
+ * @param shards              all shards, ordered by index
+ * @param expiredBeforeMillis records that arrived before this are unreadable whatever the retention (see
+ *                            {@link Retention#cutoff}); 0 when nothing expired that way
  */
 public record StreamInfo(long id, String tenantId, String name, StreamStatus status, int retentionHours,
                          int maxRecordSizeBytes, long createdAtMillis, List<ShardInfo> shards,
-                         boolean kinesisShardQuotas, StreamMode mode) {
+                         boolean kinesisShardQuotas, StreamMode mode, long expiredBeforeMillis) {
 
     /** The shards created from this one by a split or a merge (empty while it is open). */
     public List<ShardInfo> childrenOf(int index) {

@@ -120,9 +120,5 @@ public interface ShardServiceConfig {
         /** How often partitions are checked and deleted streams purged. */
         @WithDefault("1m")
         Duration maintenanceInterval();
-
-        /** Batches removed per statement when a deleted stream's data is purged. */
-        @WithDefault("500")
-        int purgeChunk();
     }
 }

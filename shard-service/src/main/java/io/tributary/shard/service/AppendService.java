@@ -61,8 +61,11 @@ public class AppendService {
     private final LongCounter commits;
     private final DoubleHistogram commitDuration;
 
+    private final ShardClock clock;
+
     public AppendService(StreamCatalog catalog, ShardLogs logs, BatchRepository repository,
-                         ShardServiceConfig config, Meter meter) {
+                         ShardServiceConfig config, Meter meter, ShardClock clock) {
+        this.clock = clock;
         this.catalog = catalog;
         this.logs = logs;
         this.repository = repository;
@@ -205,6 +208,7 @@ public class AppendService {
         p.bytes = payload.length;
         p.dataBytes = validator.bytes;
         p.traceparent = traceparent == null || traceparent.isEmpty() ? null : traceparent;
+        p.retentionTier = io.tributary.shard.RetentionTiers.tierOf(stream.retentionHours());
         p.callback = callback;
         return p;
     }
@@ -305,6 +309,7 @@ public class AppendService {
         long bytes;
         long dataBytes;
         String traceparent;
+        int retentionTier;
         AppendCallback callback;
         long firstPosition;
         long arrivalMillis;
@@ -344,7 +349,7 @@ public class AppendService {
                     return;
                 }
             }
-            long now = System.currentTimeMillis();
+            long now = clock.millis();
             List<BatchRow> rows = new ArrayList<>(group.size());
             List<Pending> refused = null;
             for (java.util.Iterator<Pending> it = group.iterator(); it.hasNext(); ) {
@@ -365,7 +370,7 @@ public class AppendService {
                 p.arrivalMillis = Math.max(now, log.lastArrivalMillis);
                 log.lastArrivalMillis = p.arrivalMillis;
                 rows.add(new BatchRow(p.shard.shardKey(), p.firstPosition, p.firstPosition + p.count - 1,
-                        p.arrivalMillis, p.count, writerEpoch, p.traceparent, p.payload));
+                        p.arrivalMillis, p.count, writerEpoch, p.traceparent, p.payload, p.retentionTier));
             }
             if (refused != null) {
                 long refusedBytes = 0;

@@ -37,8 +37,11 @@ public class ReadService {
     private final ShardLogs logs;
     private final BatchRepository repository;
     private final ShardServiceConfig config;
+    private final ShardClock clock;
 
-    public ReadService(StreamCatalog catalog, ShardLogs logs, BatchRepository repository, ShardServiceConfig config) {
+    public ReadService(StreamCatalog catalog, ShardLogs logs, BatchRepository repository, ShardServiceConfig config,
+                       ShardClock clock) {
+        this.clock = clock;
         this.catalog = catalog;
         this.logs = logs;
         this.repository = repository;
@@ -52,7 +55,8 @@ public class ReadService {
                 return Uni.createFrom().failure(StreamCatalog.notFound(tenantId, streamName));
             }
             ShardInfo shard = stream.shard(shardId);
-            if (shard == null) {
+            if (shard == null || io.tributary.shard.Retention.expired(shard, stream, clock.millis())) {
+                // A closed shard disappears once everything it held has expired.
                 return Uni.createFrom().failure(new LogException(Reason.SHARD_NOT_FOUND,
                         "Shard " + shardId + " in stream " + streamName + " under account " + tenantId
                                 + " does not exist."));
@@ -121,7 +125,7 @@ public class ReadService {
         long head = log.committedNext();
         switch (position.type()) {
             case TRIM_HORIZON:
-                return Uni.createFrom().item(shard.startingPosition());
+                return trimHorizon(open);
             case LATEST:
                 return Uni.createFrom().item(head);
             case AT_SEQUENCE_NUMBER:
@@ -143,10 +147,11 @@ public class ReadService {
                 return Uni.createFrom().item(Math.max(start, shard.startingPosition()));
             }
             case AT_TIMESTAMP: {
-                long ts = position.timestampMillis();
-                if (ts > System.currentTimeMillis() + FUTURE_TOLERANCE_MILLIS) {
-                    return invalidPosition("timestamp " + ts + " is in the future");
+                long now = clock.millis();
+                if (position.timestampMillis() > now + FUTURE_TOLERANCE_MILLIS) {
+                    return invalidPosition("timestamp " + position.timestampMillis() + " is in the future");
                 }
+                long ts = Math.max(position.timestampMillis(), io.tributary.shard.Retention.cutoff(open.stream(), now));
                 long fromTail = log.tailPositionAt(ts);
                 if (fromTail >= 0) {
                     return Uni.createFrom().item(fromTail);
@@ -159,9 +164,34 @@ public class ReadService {
         }
     }
 
-    /** Reads from a resolved position. */
-    Uni<ReadResult> readFrom(OpenShard open, long start, int maxRecords, long maxBytes) {
+    /**
+     * TRIM_HORIZON: the oldest record that has not expired (the shard's start while nothing has), or the
+     * head when everything has.
+     */
+    private Uni<Long> trimHorizon(OpenShard open) {
+        ShardInfo shard = open.shard();
+        long cutoff = io.tributary.shard.Retention.cutoff(open.stream(), clock.millis());
+        if (shard.createdAtMillis() >= cutoff) {
+            return Uni.createFrom().item(shard.startingPosition());
+        }
+        long fromTail = open.log().skipExpired(shard.startingPosition(), cutoff);
+        if (fromTail > shard.startingPosition()) {
+            return Uni.createFrom().item(fromTail);
+        }
+        return repository.firstPositionAtOrAfter(shard.shardKey(), cutoff)
+                .map(p -> p < 0 ? open.log().committedNext() : Math.max(p, shard.startingPosition()));
+    }
+
+    /** Arrival time before which the shard's records have expired. */
+    long cutoff(OpenShard open) {
+        return io.tributary.shard.Retention.cutoff(open.stream(), clock.millis());
+    }
+
+    /** Reads from a resolved position. Records that expired meanwhile are skipped. */
+    Uni<ReadResult> readFrom(OpenShard open, long position, int maxRecords, long maxBytes) {
         ShardLog log = open.log();
+        long cutoff = io.tributary.shard.Retention.cutoff(open.stream(), clock.millis());
+        long start = log.skipExpired(position, cutoff);
         long head = log.committedNext();
         long headArrival = log.headArrivalMillis();
         List<LogRecord> fromTail = log.readTail(start, maxRecords, maxBytes);
@@ -169,12 +199,17 @@ public class ReadService {
             return Uni.createFrom().item(result(open.log(), fromTail, start, head, headArrival));
         }
         List<LogRecord> acc = new ArrayList<>();
-        return readStored(open, start, maxRecords, maxBytes, acc, 0, MAX_QUERIES_PER_READ)
-                .map(v -> result(open.log(), acc, start, head, headArrival));
+        return readStored(open, start, cutoff, maxRecords, maxBytes, acc, 0, MAX_QUERIES_PER_READ)
+                .map(next -> result(open.log(), acc, next, head, headArrival));
     }
 
-    private Uni<Void> readStored(OpenShard open, long from, int maxRecords, long maxBytes, List<LogRecord> acc,
-                                 long accBytes, int queriesLeft) {
+    /**
+     * Reads stored batches into {@code acc}.
+     *
+     * @return the position after the expired batches skipped (where an empty read continues)
+     */
+    private Uni<Long> readStored(OpenShard open, long from, long cutoff, int maxRecords, long maxBytes,
+                                 List<LogRecord> acc, long accBytes, int queriesLeft) {
         // Fetch only as many batches as the byte budget can use: a read of 1 MiB must not pull 16 stored
         // batches of 500 KiB each out of PostgreSQL and decode them for nothing.
         long average = open.log().averageBatchBytes();
@@ -184,7 +219,20 @@ public class ReadService {
         return repository.readFrom(open.shard().shardKey(), from, limit).chain(batches -> {
             long bytes = accBytes;
             long next = from;
+            if (!batches.isEmpty() && acc.isEmpty() && batches.get(batches.size() - 1).arrivalMillis() < cutoff) {
+                // Everything fetched has expired (its partition is not dropped yet): jump to the first
+                // batch that has not, instead of paging through the expired ones.
+                return repository.firstPositionAtOrAfter(open.shard().shardKey(), cutoff).chain(p -> {
+                    long to = p < 0 ? open.log().committedNext() : Math.max(p, from);
+                    return queriesLeft <= 1 || to >= open.log().committedNext() ? Uni.createFrom().item(to)
+                            : readStored(open, to, cutoff, maxRecords, maxBytes, acc, accBytes, queriesLeft - 1);
+                });
+            }
             for (StoredBatch b : batches) {
+                if (b.arrivalMillis() < cutoff) {
+                    next = b.lastPosition() + 1;
+                    continue;
+                }
                 open.log().observeStoredBatch(b.payload().length);
                 List<LogRecord> records;
                 try {
@@ -196,7 +244,7 @@ public class ReadService {
                 for (LogRecord r : records) {
                     int size = r.data().size();
                     if (acc.size() >= maxRecords || (!acc.isEmpty() && bytes + size > maxBytes)) {
-                        return Uni.createFrom().voidItem();
+                        return Uni.createFrom().item(next);
                     }
                     acc.add(r);
                     bytes += size;
@@ -204,9 +252,9 @@ public class ReadService {
                 next = b.lastPosition() + 1;
             }
             if (batches.size() < limit || queriesLeft <= 1 || acc.size() >= maxRecords) {
-                return Uni.createFrom().voidItem();
+                return Uni.createFrom().item(next);
             }
-            return readStored(open, next, maxRecords, maxBytes, acc, bytes, queriesLeft - 1);
+            return readStored(open, next, cutoff, maxRecords, maxBytes, acc, bytes, queriesLeft - 1);
         });
     }
 

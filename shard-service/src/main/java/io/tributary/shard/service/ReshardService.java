@@ -23,7 +23,6 @@ import jakarta.persistence.LockModeType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -63,9 +62,11 @@ public class ReshardService {
     private final ShardRepository shards;
     private final ShardServiceConfig config;
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
+    private final ShardClock clock;
 
     public ReshardService(StreamCatalog catalog, ShardLogs logs, StreamRepository streams, ShardRepository shards,
-                          ShardServiceConfig config) {
+                          ShardServiceConfig config, ShardClock clock) {
+        this.clock = clock;
         this.catalog = catalog;
         this.logs = logs;
         this.streams = streams;
@@ -198,7 +199,7 @@ public class ReshardService {
             throw new LogException(Reason.LIMIT_EXCEEDED, "This request would exceed the shard limit for the account "
                     + stream.tenantId + " (" + openInAccount + " open shards + " + added + " > " + limit + ").");
         }
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Instant now = clock.now();
         Map<ReshardPlan.Node, ShardEntity> entities = new HashMap<>();
         List<ShardEntity> created = new ArrayList<>();
         Function<ReshardPlan.Node, ShardEntity> entity = n -> n.existing() ? byIndex.get(n.existingIndex()) : entities.get(n);

@@ -167,6 +167,25 @@ final class ShardLog {
     }
 
     /**
+     * Skips records that arrived before {@code cutoffMillis} (expired) from {@code from} on, as far as the
+     * tail knows: the first position at or after {@code from} whose batch has not expired, or {@code from}
+     * itself when the tail does not reach back to it.
+     */
+    synchronized long skipExpired(long from, long cutoffMillis) {
+        if (tail.isEmpty() || tail.firstKey() > from || tail.firstEntry().getValue().arrivalMillis() >= cutoffMillis) {
+            return from;
+        }
+        long next = from;
+        for (TailBatch b : tail.tailMap(tail.floorKey(from), true).values()) {
+            if (b.arrivalMillis() >= cutoffMillis) {
+                break;
+            }
+            next = Math.max(next, b.firstPosition() + b.count());
+        }
+        return next;
+    }
+
+    /**
      * First position that arrived at or after {@code timestampMillis} according to the tail.
      *
      * @return the position, {@code committedNext} if none, or -1 when the tail does not reach back far

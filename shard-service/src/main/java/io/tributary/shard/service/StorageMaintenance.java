@@ -6,11 +6,13 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.tributary.shard.Retention;
+import io.tributary.shard.RetentionTiers;
 import io.tributary.shard.StreamStatus;
 import io.tributary.shard.config.ShardServiceConfig;
+import io.tributary.shard.storage.BatchPartition;
 import io.tributary.shard.storage.BatchRepository;
-import io.tributary.shard.storage.ShardEntity;
-import io.tributary.shard.storage.ShardRepository;
+import io.tributary.shard.storage.RetentionTierChangeEntity;
 import io.tributary.shard.storage.StreamEntity;
 import io.tributary.shard.storage.StreamRepository;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,12 +21,21 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * Keeps the batch table's daily partitions created ahead of time, and purges deleted streams: their
- * batches in small chunks (never one long DELETE), then their metadata.
+ * Storage housekeeping, on a schedule:
+ * <ul>
+ *   <li>the daily partitions of every retention tier in use are created ahead of time (appends never wait
+ *       for DDL);</li>
+ *   <li>partitions whose every batch has expired ({@link Retention#droppable}) are detached concurrently
+ *       and dropped whole: storage comes back without a single row-by-row {@code DELETE};</li>
+ *   <li>deleted streams keep their metadata row (status {@code DELETING}, name free for reuse) until all
+ *       their batches have expired, then it goes.</li>
+ * </ul>
  */
 @ApplicationScoped
 public class StorageMaintenance {
@@ -33,74 +44,122 @@ public class StorageMaintenance {
 
     private final BatchRepository batches;
     private final StreamRepository streams;
-    private final ShardRepository shards;
-    private final ShardLogs logs;
     private final ShardServiceConfig config;
+    private final ShardClock clock;
 
-    public StorageMaintenance(BatchRepository batches, StreamRepository streams, ShardRepository shards,
-                              ShardLogs logs, ShardServiceConfig config) {
+    public StorageMaintenance(BatchRepository batches, StreamRepository streams, ShardServiceConfig config,
+                              ShardClock clock) {
         this.batches = batches;
         this.streams = streams;
-        this.shards = shards;
-        this.logs = logs;
         this.config = config;
+        this.clock = clock;
     }
 
-    /** Appends need today's partition: create the partitions before the service takes traffic. */
-    void onStart(@Observes StartupEvent event) {
-        // Startup is allowed to block: nothing is served until the partitions exist.
-        ensurePartitions().await().atMost(Duration.ofMinutes(1));
+    /** Appends need today's partitions: create them before the service takes traffic. */
+    void onStart(@Observes StartupEvent event) throws Throwable {
+        // Startup is allowed to block: nothing is served until the partitions exist. Sessions need a Vert.x
+        // context, which the startup thread does not have.
+        io.quarkus.vertx.VertxContextSupport.subscribeAndAwait(() -> ensurePartitions()
+                .ifNoItem().after(Duration.ofMinutes(1)).fail());
     }
 
     @Scheduled(every = "${tributary.shard.storage.maintenance-interval}", delayed = "10s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    Uni<Void> maintain() {
-        return ensurePartitions().chain(this::purgeDeletedStreams)
-                .onFailure().invoke(e -> LOG.warnf(e, "storage maintenance failed; it runs again later"))
+    Uni<Void> scheduled() {
+        return maintain().onFailure().invoke(e -> LOG.warnf(e, "storage maintenance failed; it runs again later"))
                 .onFailure().recoverWithNull();
     }
 
+    /** One round of housekeeping. */
+    public Uni<Void> maintain() {
+        return ensurePartitions().chain(this::dropExpiredPartitions).chain(this::purgeDeletedStreams);
+    }
+
+    /** Creates the partitions of every tier a live stream writes to, from yesterday to the days ahead. */
     Uni<Void> ensurePartitions() {
-        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        return tiersInUse().chain(tiers -> Multi.createFrom().iterable(tiers)
+                .onItem().transformToUniAndConcatenate(this::ensureTier)
+                .collect().last().replaceWithVoid());
+    }
+
+    /** Creates the partitions of one tier, from yesterday to the days ahead (before a stream writes to it). */
+    public Uni<Void> ensureTier(int tier) {
+        LocalDate today = clock.today();
         return Multi.createFrom().range(-1, config.storage().partitionsAhead() + 1)
-                .onItem().transformToUniAndConcatenate(d -> batches.ensurePartition(today.plusDays(d)))
+                .onItem().transformToUniAndConcatenate(d -> batches.ensurePartition(tier, today.plusDays(d)))
                 .collect().last().replaceWithVoid();
     }
 
-    /** Purges every stream marked DELETING. */
     @WithSession
-    Uni<Void> purgeDeletedStreams() {
-        return streams.listByStatus(StreamStatus.DELETING.name()).chain(deleting -> {
-            Uni<Void> chain = Uni.createFrom().voidItem();
-            for (StreamEntity s : deleting) {
-                chain = chain.chain(() -> purgeStream(s));
+    Uni<Set<Integer>> tiersInUse() {
+        return streams.listAll().map(all -> {
+            Set<Integer> tiers = new TreeSet<>();
+            tiers.add(RetentionTiers.tierOf(config.streams().defaultRetentionHours()));
+            for (StreamEntity s : all) {
+                if (!StreamStatus.DELETING.name().equals(s.status)) {
+                    tiers.add(RetentionTiers.tierOf(s.retentionHours));
+                }
             }
-            return chain;
+            return tiers;
         });
     }
 
-    private Uni<Void> purgeStream(StreamEntity stream) {
-        return shards.findByStream(stream.id).chain(list -> purgeShards(list, 0))
-                .chain(() -> deleteStreamRow(stream.id))
-                .invoke(() -> LOG.infof("purged deleted stream %s of tenant %s", stream.name, stream.tenantId));
+    /** Drops every partition no stream needs any more. */
+    Uni<Void> dropExpiredPartitions() {
+        return terms().chain(terms -> batches.partitions().chain(partitions -> {
+            long now = clock.millis();
+            List<BatchPartition> expired = new ArrayList<>();
+            for (BatchPartition p : partitions) {
+                if (Retention.droppable(p.tier(), p.day(), terms.streams(), terms.changes(), now)) {
+                    expired.add(p);
+                }
+            }
+            return Multi.createFrom().iterable(expired)
+                    .onItem().transformToUniAndConcatenate(p -> batches.dropPartition(p)
+                            .invoke(() -> LOG.infof("dropped expired partition of retention tier %dh for %s", p.tier(), p.day())))
+                    .collect().last().replaceWithVoid();
+        }));
     }
 
-    private Uni<Void> purgeShards(List<ShardEntity> list, int i) {
-        if (i >= list.size()) {
-            return Uni.createFrom().voidItem();
-        }
-        long key = list.get(i).shardKey;
-        logs.drop(key);
-        return purgeShard(key).chain(() -> purgeShards(list, i + 1));
-    }
-
-    private Uni<Void> purgeShard(long shardKey) {
-        int chunk = config.storage().purgeChunk();
-        return batches.purge(shardKey, chunk).chain(n -> n >= chunk ? purgeShard(shardKey) : Uni.createFrom().voidItem());
+    /** Removes deleted streams whose batches have all expired. */
+    Uni<Void> purgeDeletedStreams() {
+        return terms().chain(terms -> {
+            long now = clock.millis();
+            List<Long> purge = new ArrayList<>();
+            for (Retention.StreamTerm s : terms.streams()) {
+                if (Retention.purgeable(s, now)) {
+                    purge.add(s.streamId());
+                }
+            }
+            return purge.isEmpty() ? Uni.createFrom().voidItem() : deleteStreamRows(purge);
+        });
     }
 
     @WithTransaction
-    Uni<Void> deleteStreamRow(long streamId) {
-        return streams.deleteById(streamId).replaceWithVoid();
+    Uni<Void> deleteStreamRows(List<Long> ids) {
+        // Shards, tags and tier changes go with the stream (ON DELETE CASCADE).
+        return streams.delete("id in ?1 and status = ?2", ids, StreamStatus.DELETING.name())
+                .invoke(n -> LOG.infof("removed %d deleted stream(s) whose data has expired", n))
+                .replaceWithVoid();
+    }
+
+    @WithSession
+    Uni<Terms> terms() {
+        return streams.listAll().chain(all -> RetentionTierChangeEntity.<RetentionTierChangeEntity>listAll().map(changes -> {
+            List<Retention.StreamTerm> terms = new ArrayList<>(all.size());
+            for (StreamEntity s : all) {
+                terms.add(new Retention.StreamTerm(s.id, s.retentionHours, RetentionTiers.tierOf(s.retentionHours),
+                        s.createdAt.toEpochMilli(), s.deletedAt == null ? -1 : s.deletedAt.toEpochMilli()));
+            }
+            List<Retention.TierChange> tierChanges = new ArrayList<>(changes.size());
+            for (RetentionTierChangeEntity c : changes) {
+                tierChanges.add(new Retention.TierChange(c.streamId, c.oldTier, c.changedAt.toEpochMilli()));
+            }
+            return new Terms(terms, tierChanges);
+        }));
+    }
+
+    /** What retention decisions are made from. */
+    record Terms(List<Retention.StreamTerm> streams, List<Retention.TierChange> changes) {
     }
 }

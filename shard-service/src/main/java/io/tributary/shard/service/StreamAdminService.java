@@ -20,7 +20,6 @@ import org.hibernate.exception.ConstraintViolationException;
 
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -39,9 +38,15 @@ public class StreamAdminService {
     private final ShardRepository shards;
     private final StreamCatalog catalog;
     private final ShardServiceConfig config;
+    private final ShardLogs logs;
+    private final StorageMaintenance storage;
+    private final ShardClock clock;
 
     public StreamAdminService(StreamRepository streams, ShardRepository shards, StreamCatalog catalog,
-                              ShardServiceConfig config) {
+                              ShardServiceConfig config, ShardLogs logs, StorageMaintenance storage, ShardClock clock) {
+        this.logs = logs;
+        this.storage = storage;
+        this.clock = clock;
         this.streams = streams;
         this.shards = shards;
         this.catalog = catalog;
@@ -82,7 +87,9 @@ public class StreamAdminService {
             return invalid(Reason.INVALID_ARGUMENT, "maximum record size of " + maxSize + " bytes is outside "
                     + MIN_RECORD_SIZE + " .. " + sizeLimit);
         }
-        return persistNew(tenantId, name, shardCount, retention, maxSize, mode)
+        // The partitions its batches go to exist before the stream does.
+        return storage.ensureTier(io.tributary.shard.RetentionTiers.tierOf(retention))
+                .chain(() -> persistNew(tenantId, name, shardCount, retention, maxSize, mode))
                 .onFailure(StreamAdminService::isUniqueViolation)
                 .transform(e -> alreadyExists(tenantId, name))
                 .invoke(catalog::put);
@@ -102,7 +109,7 @@ public class StreamAdminService {
                 return Uni.createFrom().failure(new LogException(Reason.LIMIT_EXCEEDED, "This request would exceed the shard limit for the account "
                         + tenantId + " (" + open + " open shards + " + shardCount + " > " + limit + ")."));
             }
-            Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            Instant now = clock.now();
             StreamEntity stream = new StreamEntity();
             stream.tenantId = tenantId;
             stream.name = name;
@@ -131,9 +138,23 @@ public class StreamAdminService {
         });
     }
 
-    /** The stream as stored now (not the cached snapshot). */
+    /**
+     * The stream as stored now (not the cached snapshot), without the closed shards whose records have all
+     * expired: they are no longer listed, as in Kinesis.
+     */
     public Uni<StreamInfo> describe(String tenantId, String name) {
-        return catalog.load(tenantId, name).onItem().ifNull().failWith(() -> StreamCatalog.notFound(tenantId, name));
+        return catalog.load(tenantId, name).onItem().ifNull().failWith(() -> StreamCatalog.notFound(tenantId, name))
+                .map(this::listed);
+    }
+
+    private StreamInfo listed(StreamInfo s) {
+        long now = clock.millis();
+        if (s.shards().stream().noneMatch(shard -> io.tributary.shard.Retention.expired(shard, s, now))) {
+            return s;
+        }
+        return new StreamInfo(s.id(), s.tenantId(), s.name(), s.status(), s.retentionHours(), s.maxRecordSizeBytes(),
+                s.createdAtMillis(), s.shards().stream().filter(shard -> !io.tributary.shard.Retention.expired(shard, s, now)).toList(),
+                s.kinesisShardQuotas(), s.mode(), s.expiredBeforeMillis());
     }
 
     /** Streams of a tenant after a name, and whether more exist. */
@@ -144,7 +165,7 @@ public class StreamAdminService {
             boolean more = rows.size() > pageSize;
             List<StreamEntity> page = more ? rows.subList(0, pageSize) : rows;
             List<Uni<StreamInfo>> infos = page.stream()
-                    .map(s -> shards.findByStream(s.id).map(sh -> StreamCatalog.toInfo(s, sh))).toList();
+                    .map(s -> shards.findByStream(s.id).map(sh -> listed(StreamCatalog.toInfo(s, sh)))).toList();
             if (infos.isEmpty()) {
                 return Uni.createFrom().item(new StreamPage(List.of(), false));
             }
@@ -161,20 +182,26 @@ public class StreamAdminService {
     }
 
     /**
-     * Marks the stream DELETING. Its data is purged in the background; appends and reads stop at once.
+     * Marks the stream DELETING: appends and reads stop at once and its name is free. Its batches stay,
+     * unreadable, until their partitions expire (StorageMaintenance), then its metadata goes too.
      */
     public Uni<Void> delete(String tenantId, String name) {
-        return markDeleting(tenantId, name).invoke(() -> catalog.evict(tenantId, name));
+        return markDeleting(tenantId, name).invoke(shardKeys -> {
+            catalog.evict(tenantId, name);
+            shardKeys.forEach(logs::drop);
+        }).replaceWithVoid();
     }
 
+    /** @return the storage keys of the stream's shards */
     @WithTransaction
-    Uni<Void> markDeleting(String tenantId, String name) {
+    Uni<List<Long>> markDeleting(String tenantId, String name) {
         return streams.findByName(tenantId, name).chain(stream -> {
             if (stream == null) {
                 return Uni.createFrom().failure(StreamCatalog.notFound(tenantId, name));
             }
             stream.status = StreamStatus.DELETING.name();
-            return Uni.createFrom().voidItem();
+            stream.deletedAt = clock.now();
+            return shards.findByStream(stream.id).map(rows -> rows.stream().map(r -> r.shardKey).toList());
         });
     }
 

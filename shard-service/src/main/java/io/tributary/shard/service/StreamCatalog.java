@@ -83,7 +83,8 @@ public class StreamCatalog {
                 s.closedAt == null ? -1 : s.closedAt.toEpochMilli())).toList();
         return new StreamInfo(stream.id, stream.tenantId, stream.name, StreamStatus.valueOf(stream.status),
                 stream.retentionHours, stream.maxRecordSize, stream.createdAt.toEpochMilli(), infos,
-                stream.kinesisShardQuotas, StreamMode.valueOf(stream.streamMode));
+                stream.kinesisShardQuotas, StreamMode.valueOf(stream.streamMode),
+                stream.expiredBefore == null ? 0 : stream.expiredBefore.toEpochMilli());
     }
 
     private static String key(String tenantId, String name) {

@@ -35,9 +35,13 @@ public class StreamSettingsService {
     private final StreamTagRepository tags;
     private final ShardRepository shards;
     private final StreamCatalog catalog;
+    private final StorageMaintenance storage;
+    private final ShardClock clock;
 
     public StreamSettingsService(StreamRepository streams, StreamTagRepository tags, ShardRepository shards,
-                                 StreamCatalog catalog) {
+                                 StreamCatalog catalog, StorageMaintenance storage, ShardClock clock) {
+        this.storage = storage;
+        this.clock = clock;
         this.streams = streams;
         this.tags = tags;
         this.shards = shards;
@@ -57,7 +61,10 @@ public class StreamSettingsService {
             return fail(Reason.INVALID_ARGUMENT, "Maximum allowed retention period is " + MAX_RETENTION_HOURS
                     + " hours. Requested retention period (" + hours + " hours) is too long.");
         }
-        return updateRetention(tenantId, name, hours, increase).invoke(() -> catalog.evict(tenantId, name));
+        // Batches written after the change may go to another retention tier: its partitions exist first.
+        return storage.ensureTier(io.tributary.shard.RetentionTiers.tierOf(hours))
+                .chain(() -> updateRetention(tenantId, name, hours, increase))
+                .invoke(() -> catalog.evict(tenantId, name));
     }
 
     @WithTransaction
@@ -73,8 +80,26 @@ public class StreamSettingsService {
                         + name + " can not be longer than existing retention period (" + stream.retentionHours
                         + " hours). Use IncreaseRetentionPeriod API.");
             }
+            java.time.Instant now = clock.now();
+            if (hours > stream.retentionHours) {
+                // Records that expired under the old period stay expired: an increase only lengthens the
+                // life of records still readable.
+                java.time.Instant expired = now.minus(java.time.Duration.ofHours(stream.retentionHours));
+                if (stream.expiredBefore == null || stream.expiredBefore.isBefore(expired)) {
+                    stream.expiredBefore = expired;
+                }
+            }
+            int oldTier = io.tributary.shard.RetentionTiers.tierOf(stream.retentionHours);
             stream.retentionHours = hours;
-            return Uni.createFrom().voidItem();
+            if (io.tributary.shard.RetentionTiers.tierOf(hours) == oldTier) {
+                return Uni.createFrom().voidItem();
+            }
+            // Its earlier batches stay in the old tier: StorageMaintenance keeps them until they expire.
+            io.tributary.shard.storage.RetentionTierChangeEntity change = new io.tributary.shard.storage.RetentionTierChangeEntity();
+            change.streamId = stream.id;
+            change.oldTier = oldTier;
+            change.changedAt = now;
+            return change.persist().replaceWithVoid();
         });
     }
 

@@ -25,6 +25,8 @@ public final class Subscription {
     private final ReadService.OpenShard open;
     private final SubscriptionSink sink;
     private final ShardServiceConfig.Subscribe limits;
+    /** Arrival time before which records have expired (the stream's retention). */
+    private final java.util.function.LongSupplier cutoff;
 
     private final Runnable wakeUp = this::wokenUp;
     private long next;
@@ -36,7 +38,8 @@ public final class Subscription {
     private boolean closed;
 
     Subscription(ReadService reads, ReadService.OpenShard open, long start, SubscriptionSink sink,
-                 ShardServiceConfig.Subscribe limits) {
+                 ShardServiceConfig.Subscribe limits, java.util.function.LongSupplier cutoff) {
+        this.cutoff = cutoff;
         this.reads = reads;
         this.open = open;
         this.next = start;
@@ -119,6 +122,13 @@ public final class Subscription {
                     continue;
                 }
                 return;
+            }
+            long unexpired = log.skipExpired(from, cutoff.getAsLong());
+            if (unexpired != from) {
+                synchronized (this) {
+                    next = Math.max(next, unexpired);
+                }
+                continue;
             }
             List<LogRecord> tail = log.readTail(from, wanted, limits.maxBytesPerMessage());
             if (tail != null) {

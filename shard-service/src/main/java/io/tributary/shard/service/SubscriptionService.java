@@ -23,6 +23,6 @@ public class SubscriptionService {
     public Uni<Subscription> subscribe(String tenantId, String streamName, String shardId, Position position,
                                        SubscriptionSink sink) {
         return reads.open(tenantId, streamName, shardId).chain(open -> reads.resolve(open, position)
-                .map(start -> new Subscription(reads, open, start, sink, config.subscribe())));
+                .map(start -> new Subscription(reads, open, start, sink, config.subscribe(), () -> reads.cutoff(open))));
     }
 }

@@ -24,9 +24,9 @@ public class BatchRepository {
 
     private static final String INSERT = """
             INSERT INTO record_batches (shard_key, first_position, last_position, first_arrival, last_arrival,
-                                        record_count, writer_epoch, traceparent, payload)
+                                        record_count, writer_epoch, traceparent, payload, retention_tier)
             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[], $4::timestamptz[],
-                                 $5::int[], $6::bigint[], $7::text[], $8::bytea[])
+                                 $5::int[], $6::bigint[], $7::text[], $8::bytea[], $9::int[])
             """;
     private static final String HEAD = """
             SELECT last_position, last_arrival FROM record_batches
@@ -40,10 +40,11 @@ public class BatchRepository {
             SELECT first_position FROM record_batches
             WHERE shard_key = $1 AND first_arrival >= $2 ORDER BY first_arrival, last_position LIMIT 1
             """;
-    private static final String PURGE = """
-            DELETE FROM record_batches WHERE (shard_key, last_position, first_arrival) IN (
-                SELECT shard_key, last_position, first_arrival FROM record_batches WHERE shard_key = $1 LIMIT $2)
+    private static final String PARTITIONS = """
+            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+            WHERE p.relname LIKE 'record_batches\\_t%'
             """;
+    private static final java.util.regex.Pattern PARTITION_NAME = java.util.regex.Pattern.compile("record_batches_t(\\d+)_(\\d{8})");
     private static final DateTimeFormatter PARTITION_SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd");
 
     private final Pool pool;
@@ -66,6 +67,7 @@ public class BatchRepository {
         Long[] epochs = new Long[n];
         String[] traces = new String[n];
         io.vertx.core.buffer.Buffer[] payloads = new io.vertx.core.buffer.Buffer[n];
+        Integer[] tiers = new Integer[n];
         for (int i = 0; i < n; i++) {
             BatchRow r = rows.get(i);
             shardKeys[i] = r.shardKey();
@@ -76,11 +78,12 @@ public class BatchRepository {
             epochs[i] = r.writerEpoch();
             traces[i] = r.traceparent();
             payloads[i] = io.vertx.core.buffer.Buffer.buffer(r.payload());
+            tiers[i] = r.retentionTier();
         }
         Tuple params = Tuple.tuple()
                 .addArrayOfLong(shardKeys).addArrayOfLong(firsts).addArrayOfLong(lasts)
                 .addArrayOfOffsetDateTime(arrivals).addArrayOfInteger(counts).addArrayOfLong(epochs)
-                .addArrayOfString(traces).addValue(payloads);
+                .addArrayOfString(traces).addValue(payloads).addArrayOfInteger(tiers);
         return pool.preparedQuery(INSERT).execute(params).replaceWithVoid();
     }
 
@@ -112,11 +115,12 @@ public class BatchRepository {
     }
 
     /**
-     * Creates the daily partition holding {@code day} if it does not exist. An existing partition is left
-     * alone: DDL on it would take a lock that stalls appends and invalidate their prepared plans.
+     * Creates the partition of a retention tier holding {@code day} if it does not exist. An existing
+     * partition is left alone: DDL on it would take a lock that stalls appends and invalidate their
+     * prepared plans.
      */
-    public Uni<Void> ensurePartition(LocalDate day) {
-        String name = "record_batches_" + PARTITION_SUFFIX.format(day);
+    public Uni<Void> ensurePartition(int tier, LocalDate day) {
+        String name = partitionName(tier, day);
         return pool.preparedQuery("SELECT 1 FROM pg_class WHERE relname = $1").execute(Tuple.of(name))
                 .chain(rows -> {
                     if (rows.size() > 0) {
@@ -125,7 +129,7 @@ public class BatchRepository {
                     // Batches are never updated or deleted row by row (partitions are dropped whole), so
                     // vacuums triggered by inserts would only rewrite every page to set visibility bits,
                     // doubling the WAL with full-page images. Wraparound protection still freezes the data.
-                    String create = "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF record_batches FOR VALUES FROM ('"
+                    String create = "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF record_batches_t" + tier + " FOR VALUES FROM ('"
                             + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')"
                             + " WITH (autovacuum_vacuum_insert_threshold = -1, toast.autovacuum_vacuum_insert_threshold = -1)";
                     String storage = "ALTER TABLE " + name + " ALTER COLUMN payload SET STORAGE EXTERNAL";
@@ -133,9 +137,36 @@ public class BatchRepository {
                 });
     }
 
-    /** Deletes up to {@code limit} batches of a shard; returns how many were deleted. */
-    public Uni<Integer> purge(long shardKey, int limit) {
-        return pool.preparedQuery(PURGE).execute(Tuple.of(shardKey, limit)).map(RowSet::rowCount);
+    /** The daily partitions of every retention tier. */
+    public Uni<List<BatchPartition>> partitions() {
+        return pool.query(PARTITIONS).execute().map(rows -> {
+            List<BatchPartition> out = new ArrayList<>();
+            for (Row row : rows) {
+                java.util.regex.Matcher m = PARTITION_NAME.matcher(row.getString(0));
+                if (m.matches()) {
+                    out.add(new BatchPartition(Integer.parseInt(m.group(1)), LocalDate.parse(m.group(2), PARTITION_SUFFIX)));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Drops a daily partition with everything in it. It is detached concurrently first, so appends and
+     * reads of the other partitions are never blocked behind the drop's lock.
+     */
+    public Uni<Void> dropPartition(BatchPartition partition) {
+        String name = partitionName(partition.tier(), partition.day());
+        String parent = "record_batches_t" + partition.tier();
+        return pool.query("ALTER TABLE " + parent + " DETACH PARTITION " + name + " CONCURRENTLY").execute()
+                .onFailure().recoverWithUni(e -> pool.query("ALTER TABLE " + parent + " DETACH PARTITION " + name
+                        + " FINALIZE").execute().onFailure().recoverWithItem((RowSet<Row>) null))
+                .chain(() -> pool.query("DROP TABLE IF EXISTS " + name).execute())
+                .replaceWithVoid();
+    }
+
+    private static String partitionName(int tier, LocalDate day) {
+        return "record_batches_t" + tier + "_" + PARTITION_SUFFIX.format(day);
     }
 
     private static List<StoredBatch> toBatches(RowSet<Row> rows) {

@@ -45,4 +45,11 @@ public class StreamEntity extends PanacheEntityBase {
 
     @Column(name = "stream_mode", nullable = false)
     public String streamMode;
+
+    /** Records that arrived before this stay unreadable (set when the retention period is increased). */
+    @Column(name = "expired_before")
+    public Instant expiredBefore;
+
+    @Column(name = "deleted_at")
+    public Instant deletedAt;
 }

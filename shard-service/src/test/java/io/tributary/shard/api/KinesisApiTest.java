@@ -292,10 +292,10 @@ class KinesisApiTest {
                 assertThrows(InvalidArgumentException.class, () -> other.kinesis().getRecords(b -> b.shardIterator(iterator)));
             }
             KinesisException unsupportedOp = assertThrows(KinesisException.class,
-                    () -> k.updateShardCount(b -> b.streamName(name).targetShardCount(4).scalingType("UNIFORM_SCALING")));
+                    () -> k.enableEnhancedMonitoring(b -> b.streamName(name).shardLevelMetricsWithStrings("ALL")));
             assertEquals("UnsupportedOperationException", unsupportedOp.awsErrorDetails().errorCode());
             KinesisException unsupported = assertThrows(KinesisException.class,
-                    () -> k.splitShard(b -> b.streamName(name).shardToSplit("shardId-000000000000").newStartingHashKey("1")));
+                    () -> k.disableEnhancedMonitoring(b -> b.streamName(name).shardLevelMetricsWithStrings("ALL")));
             assertEquals("UnsupportedOperationException", unsupported.awsErrorDetails().errorCode());
             assertEquals(3, sent.size());
         }

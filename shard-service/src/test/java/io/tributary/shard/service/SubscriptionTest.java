@@ -68,7 +68,7 @@ class SubscriptionTest {
 
     @Test
     void waitsForTheNextCommitOnceHoweverOftenItIsGrantedCredit() {
-        Subscription s = new Subscription(null, new ReadService.OpenShard(null, shard, log), 1, sink, LIMITS);
+        Subscription s = new Subscription(null, new ReadService.OpenShard(null, shard, log), 1, sink, LIMITS, () -> 0L);
         for (int i = 0; i < 1000; i++) {
             s.grant(1);
         }
@@ -82,7 +82,7 @@ class SubscriptionTest {
 
     @Test
     void neverSendsMoreThanItsCredit() {
-        Subscription s = new Subscription(null, new ReadService.OpenShard(null, shard, log), 1, sink, LIMITS);
+        Subscription s = new Subscription(null, new ReadService.OpenShard(null, shard, log), 1, sink, LIMITS, () -> 0L);
         commit(1, 50);
         s.grant(7);
         assertEquals(7, sent.stream().mapToInt(r -> r.records().size()).sum());
@@ -96,7 +96,7 @@ class SubscriptionTest {
 
     @Test
     void sendsWhatAClosedShardHoldsThenItsChildrenAndNothingMore() {
-        Subscription s = new Subscription(null, new ReadService.OpenShard(null, shard, log), 1, sink, LIMITS);
+        Subscription s = new Subscription(null, new ReadService.OpenShard(null, shard, log), 1, sink, LIMITS, () -> 0L);
         commit(1, 10);
         s.grant(4);
         ShardInfo closed = new ShardInfo(1, 0, shard.hashKeyRange(), -1, -1, 1, 11, 0, 5);
@@ -117,7 +117,7 @@ class SubscriptionTest {
 
     @Test
     void wakesAWaitingSubscriberWhenItsShardCloses() {
-        Subscription s = new Subscription(null, new ReadService.OpenShard(null, shard, log), 1, sink, LIMITS);
+        Subscription s = new Subscription(null, new ReadService.OpenShard(null, shard, log), 1, sink, LIMITS, () -> 0L);
         commit(1, 3);
         s.grant(4);
         assertEquals(1, log.waiterCount());
