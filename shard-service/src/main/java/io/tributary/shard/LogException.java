@@ -32,6 +32,8 @@ public class LogException extends RuntimeException {
         INVALID_POSITION,
         LIMIT_EXCEEDED,
         UNAVAILABLE,
-        STORAGE_FAILURE
+        STORAGE_FAILURE,
+        LEASE_LOST,
+        GROUP_NOT_FOUND
     }
 }

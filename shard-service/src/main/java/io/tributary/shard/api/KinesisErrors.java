@@ -18,8 +18,8 @@ final class KinesisErrors {
         }
         if (t instanceof LogException e) {
             return switch (e.reason()) {
-                case STREAM_NOT_FOUND, SHARD_NOT_FOUND -> AwsException.resourceNotFound(e.getMessage());
-                case STREAM_ALREADY_EXISTS, STREAM_NOT_ACTIVE -> AwsException.resourceInUse(e.getMessage());
+                case STREAM_NOT_FOUND, SHARD_NOT_FOUND, GROUP_NOT_FOUND -> AwsException.resourceNotFound(e.getMessage());
+                case STREAM_ALREADY_EXISTS, STREAM_NOT_ACTIVE, LEASE_LOST -> AwsException.resourceInUse(e.getMessage());
                 case INVALID_ARGUMENT, INVALID_PARTITION_KEY, INVALID_HASH_KEY, RECORD_TOO_LARGE, INVALID_POSITION,
                      WRONG_SHARD, SHARD_CLOSED -> AwsException.invalidArgument(e.getMessage());
                 case LIMIT_EXCEEDED -> AwsException.limitExceeded(e.getMessage());

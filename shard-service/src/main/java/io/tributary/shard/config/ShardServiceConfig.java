@@ -23,6 +23,18 @@ public interface ShardServiceConfig {
 
     Storage storage();
 
+    Consumers consumers();
+
+    interface Consumers {
+        /** How often consumer group members are asked to heartbeat. */
+        @WithDefault("1s")
+        Duration heartbeatInterval();
+
+        /** A member that has not heartbeat for this long loses its shards to the others. */
+        @WithDefault("10s")
+        Duration sessionTimeout();
+    }
+
     interface Streams {
         /** Largest shard count a stream may be created with. */
         @WithDefault("1024")

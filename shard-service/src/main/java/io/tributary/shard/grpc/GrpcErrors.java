@@ -42,11 +42,11 @@ final class GrpcErrors {
         }
         LogException e = asLogException(t);
         Status status = switch (e.reason()) {
-            case STREAM_NOT_FOUND, SHARD_NOT_FOUND -> Status.NOT_FOUND;
+            case STREAM_NOT_FOUND, SHARD_NOT_FOUND, GROUP_NOT_FOUND -> Status.NOT_FOUND;
             case STREAM_ALREADY_EXISTS -> Status.ALREADY_EXISTS;
             case INVALID_ARGUMENT, INVALID_PARTITION_KEY, INVALID_HASH_KEY, RECORD_TOO_LARGE, INVALID_POSITION ->
                     Status.INVALID_ARGUMENT;
-            case STREAM_NOT_ACTIVE, WRONG_SHARD, SHARD_CLOSED -> Status.FAILED_PRECONDITION;
+            case STREAM_NOT_ACTIVE, WRONG_SHARD, SHARD_CLOSED, LEASE_LOST -> Status.FAILED_PRECONDITION;
             case LIMIT_EXCEEDED -> Status.RESOURCE_EXHAUSTED;
             case UNAVAILABLE, STORAGE_FAILURE -> Status.UNAVAILABLE;
         };
