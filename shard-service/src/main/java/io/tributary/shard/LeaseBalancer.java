@@ -9,7 +9,8 @@ import java.util.Set;
 /**
  * How a consumer group's shards are shared out, decided one member's heartbeat at a time.
  *
- * <p>Every live member aims at {@code ceil(eligible shards / live members)} shards. At its heartbeat a
+ * <p>Every live member aims at {@code ceil(eligible shards / live members)} shards (eligible as that member
+ * counts them). At its heartbeat a
  * member gives back what it holds beyond that and takes free eligible shards up to it; shards of members
  * that stopped heart-beating are free. A shard changing hands gets a new epoch, which fences the previous
  * holder's checkpoints. A shard is eligible while it is not finished and, unless the member ignores
@@ -54,7 +55,7 @@ public final class LeaseBalancer {
         sorted.sort(Comparator.comparingInt(l -> l.shard.index()));
         int eligible = 0;
         for (Lease l : sorted) {
-            if (eligible(l, false, leases)) {
+            if (eligible(l, ignoreLineage, leases)) {
                 eligible++;
             }
         }
