@@ -23,7 +23,8 @@ import java.util.UUID;
 
 /**
  * The REST API ({@code /v1/...}): a bearer API key ({@code Authorization: Bearer <key>}) names the tenant;
- * the request is then streamed to ingest-service as it arrives (with backpressure: the gateway reads the
+ * the request is then streamed to its service (records to ingest-service, consumer groups to
+ * shard-service) as it arrives (with backpressure: the gateway reads the
  * client only as fast as ingest-service takes the body), and the answer streamed back.
  */
 @ApplicationScoped
@@ -49,11 +50,15 @@ public class RestRoutes {
     }
 
     void routes(@Observes Router router) {
-        router.post("/v1/streams/:stream/records").order(-10).handler(this::records);
+        router.post("/v1/streams/:stream/records").order(-10).handler(rc -> rest(rc, config.services().ingestUrl(), "ingest-service"));
         router.get("/v1/streams/:stream/ws").order(-10).handler(this::websocket);
+        // Consumer groups are shard-service's.
+        router.get("/v1/streams/:stream/consumer-groups").order(-10).handler(rc -> rest(rc, config.services().shardUrl(), "shard-service"));
+        router.get("/v1/streams/:stream/consumer-groups/:group").order(-10).handler(rc -> rest(rc, config.services().shardUrl(), "shard-service"));
+        router.post("/v1/streams/:stream/consumer-groups/:group/reset").order(-10).handler(rc -> rest(rc, config.services().shardUrl(), "shard-service"));
     }
 
-    private void records(RoutingContext rc) {
+    private void rest(RoutingContext rc, String serviceUrl, String service) {
         HttpServerRequest request = rc.request();
         request.pause();
         String requestId = UUID.randomUUID().toString();
@@ -74,7 +79,7 @@ public class RestRoutes {
                 fail(rc, requestId, 429, "ThrottlingException", "rate exceeded for account " + account + "; retry later");
                 return;
             }
-            forward(rc, requestId, account);
+            forward(rc, requestId, account, serviceUrl, service);
         }, e -> {
             LOG.warnf(e, "API key lookup failed");
             fail(rc, requestId, 503, "ServiceUnavailable", "API keys cannot be read right now; retry");
@@ -156,7 +161,7 @@ public class RestRoutes {
         }
     }
 
-    private void forward(RoutingContext rc, String requestId, String account) {
+    private void forward(RoutingContext rc, String requestId, String account, String serviceUrl, String service) {
         HttpServerRequest request = rc.request();
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         for (String name : FORWARDED_REQUEST_HEADERS) {
@@ -168,9 +173,13 @@ public class RestRoutes {
         headers.set(GatewayHeaders.TENANT, account);
         headers.set(GatewayHeaders.REQUEST_ID, requestId);
         RequestOptions options = new RequestOptions().setMethod(request.method())
-                .setAbsoluteURI(config.services().ingestUrl() + request.uri()).setHeaders(headers);
+                .setAbsoluteURI(serviceUrl + request.uri()).setHeaders(headers);
         client.request(options)
                 .compose(outgoing -> {
+                    if (request.method() == io.vertx.core.http.HttpMethod.GET) {
+                        request.resume();
+                        return outgoing.send();
+                    }
                     if (request.getHeader("Content-Length") == null) {
                         outgoing.setChunked(true);
                     }
@@ -178,8 +187,8 @@ public class RestRoutes {
                 })
                 .onSuccess(answer -> Relay.answer(rc.response(), requestId, answer))
                 .onFailure(e -> {
-                    LOG.debugf("forwarding to ingest-service failed: %s", e.toString());
-                    fail(rc, requestId, 503, "ServiceUnavailable", "ingest-service is unavailable; retry");
+                    LOG.debugf("forwarding to %s failed: %s", service, e.toString());
+                    fail(rc, requestId, 503, "ServiceUnavailable", service + " is unavailable; retry");
                 });
     }
 

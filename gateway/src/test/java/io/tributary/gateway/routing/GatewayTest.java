@@ -99,6 +99,29 @@ class GatewayTest {
         }
     }
 
+    @Test
+    void consumerGroupRequestsWithAnApiKeyReachShardServiceAsTheirTenant() throws Exception {
+        try (KinesisClient k = client("test", "test", true)) {
+            String stream = "gw-groups-" + System.nanoTime();
+            k.createStream(b -> b.streamName(stream).shardCount(1));
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.URI uri = gateway.toURI().resolve("/v1/streams/" + stream + "/consumer-groups");
+            java.net.http.HttpResponse<String> listed = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                    .header("Authorization", "Bearer " + ServicesBehindGateway.API_KEY).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, listed.statusCode(), listed.body());
+            assertEquals("{\"groups\":[]}", listed.body());
+            assertEquals(401, http.send(java.net.http.HttpRequest.newBuilder(uri).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode());
+            java.net.http.HttpResponse<String> missing = http.send(java.net.http.HttpRequest.newBuilder(
+                            gateway.toURI().resolve("/v1/streams/" + stream + "/consumer-groups/none/reset"))
+                    .header("Authorization", "Bearer " + ServicesBehindGateway.API_KEY)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"position\":\"TRIM_HORIZON\"}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, missing.statusCode(), missing.body());
+        }
+    }
+
     @Inject
     io.vertx.core.Vertx vertx;
 
