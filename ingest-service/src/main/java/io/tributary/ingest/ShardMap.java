@@ -10,9 +10,10 @@ import java.util.List;
  *
  * @param shards             open shards ordered by the start of their range
  * @param kinesisShardQuotas whether writes are held to Kinesis's per-shard limits
+ * @param encryptionType     NONE, or KMS while the stream encrypts what is appended (put answers say so)
  */
 public record ShardMap(String tenantId, String streamName, int maxRecordSizeBytes, List<ShardRange> shards,
-                       boolean kinesisShardQuotas, long loadedAtNanos) {
+                       boolean kinesisShardQuotas, long loadedAtNanos, String encryptionType) {
 
     /** A shard and the inclusive range of 16-byte big-endian hash keys it owns. */
     public record ShardRange(String shardId, byte[] start, byte[] end) {

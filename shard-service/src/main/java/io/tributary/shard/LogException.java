@@ -34,6 +34,7 @@ public class LogException extends RuntimeException {
         UNAVAILABLE,
         STORAGE_FAILURE,
         LEASE_LOST,
-        GROUP_NOT_FOUND
+        GROUP_NOT_FOUND,
+        KEY_UNAVAILABLE
     }
 }

@@ -8,10 +8,19 @@ import java.util.List;
  * @param shards              all shards, ordered by index
  * @param expiredBeforeMillis records that arrived before this are unreadable whatever the retention (see
  *                            {@link Retention#cutoff}); 0 when nothing expired that way
+ * @param encryptionKeyId     the KeyId of StartStreamEncryption while encrypted, else {@code null}
+ * @param dataKeyId           the data key new batches are encrypted with, or -1
  */
 public record StreamInfo(long id, String tenantId, String name, StreamStatus status, int retentionHours,
                          int maxRecordSizeBytes, long createdAtMillis, List<ShardInfo> shards,
-                         boolean kinesisShardQuotas, StreamMode mode, long expiredBeforeMillis) {
+                         boolean kinesisShardQuotas, StreamMode mode, long expiredBeforeMillis,
+                         String encryptionKeyId, long dataKeyId) {
+
+    /** Whether records appended now are encrypted at rest (with data key {@link #dataKeyId}). */
+    public boolean encrypted() {
+        return dataKeyId >= 0;
+    }
+
 
     /** The shards created from this one by a split or a merge (empty while it is open). */
     public List<ShardInfo> childrenOf(int index) {

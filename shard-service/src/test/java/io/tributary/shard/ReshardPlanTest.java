@@ -24,7 +24,7 @@ class ReshardPlanTest {
             shards.add(new ShardInfo(100 + i, i, ranges.get(i), -1, -1, 1, -1, 0, -1));
         }
         return new StreamInfo(1, "000000000001", "s", StreamStatus.ACTIVE, 24, 1 << 20, 0, shards, false,
-                StreamMode.PROVISIONED, 0);
+                StreamMode.PROVISIONED, 0, null, -1);
     }
 
     @Test
@@ -75,7 +75,7 @@ class ReshardPlanTest {
                 new ShardInfo(1, 0, new HashKeyRange(BigInteger.ZERO, HashKeys.MAX), -1, -1, 1, 5, 0, 1),
                 new ShardInfo(2, 1, new HashKeyRange(BigInteger.ZERO, HashKeys.MAX), 0, -1, 6, -1, 1, -1));
         StreamInfo s = new StreamInfo(1, "000000000001", "s", StreamStatus.ACTIVE, 24, 1 << 20, 0, shards, false,
-                StreamMode.PROVISIONED, 0);
+                StreamMode.PROVISIONED, 0, null, -1);
         assertEquals(LogException.Reason.SHARD_CLOSED, assertThrows(LogException.class,
                 () -> ReshardPlan.split(s, "shardId-000000000000", BigInteger.TEN)).reason());
     }

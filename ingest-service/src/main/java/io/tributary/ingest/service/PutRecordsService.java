@@ -148,7 +148,7 @@ public class PutRecordsService {
         }
         // Sequence numbers only grow within a shard, so every record written after the one named by
         // SequenceNumberForOrdering already has a greater sequence number: nothing more to do.
-        return put(stream, List.of(entry)).map(results -> {
+        return put(stream, List.of(entry)).chain(results -> encryptionType(stream).map(encryption -> {
             RecordResult r = results[0];
             if (!r.isStored()) {
                 throw "ProvisionedThroughputExceededException".equals(r.errorCode())
@@ -158,9 +158,14 @@ public class PutRecordsService {
             ObjectNode out = AwsResponses.object();
             out.put("ShardId", r.shardId());
             out.put("SequenceNumber", r.sequenceNumber());
-            out.put("EncryptionType", "NONE");
+            out.put("EncryptionType", encryption);
             return out;
-        });
+        }));
+    }
+
+    /** NONE or KMS, as the stream's (cached) description says. */
+    private Uni<String> encryptionType(KinesisStreamAddress stream) {
+        return shardMaps.get(stream.tenantId(), stream.name()).map(ShardMap::encryptionType);
     }
 
     public Uni<ObjectNode> putRecords(String tenantId, AwsRequest request) {
@@ -184,7 +189,7 @@ public class PutRecordsService {
             throw AwsException.invalidArgument("Records size " + total + " bytes exceeds the limit of "
                     + MAX_REQUEST_BYTES + " bytes (data plus partition keys of all records of a request).");
         }
-        return put(stream, List.of(entries)).map(results -> {
+        return put(stream, List.of(entries)).chain(results -> encryptionType(stream).map(encryption -> {
             ObjectNode out = AwsResponses.object();
             ArrayNode list = out.putArray("Records");
             int failed = 0;
@@ -200,9 +205,9 @@ public class PutRecordsService {
                 }
             }
             out.put("FailedRecordCount", failed);
-            out.put("EncryptionType", "NONE");
+            out.put("EncryptionType", encryption);
             return out;
-        });
+        }));
     }
 
     private Entry entry(AwsRequest record, String memberPrefix) {

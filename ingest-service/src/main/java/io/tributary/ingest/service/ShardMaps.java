@@ -70,7 +70,7 @@ public class ShardMaps {
         }
         open.sort(Comparator.comparing(ShardMap.ShardRange::start, java.util.Arrays::compareUnsigned));
         return new ShardMap(tenantId, d.getStream().getStreamName(), d.getMaxRecordSizeBytes(), List.copyOf(open),
-                d.getKinesisShardQuotas(), System.nanoTime());
+                d.getKinesisShardQuotas(), System.nanoTime(), d.getEncryptionType().isEmpty() ? "NONE" : d.getEncryptionType());
     }
 
     private static Throwable asAwsError(Throwable t) {

@@ -23,6 +23,7 @@ final class KinesisErrors {
                 case INVALID_ARGUMENT, INVALID_PARTITION_KEY, INVALID_HASH_KEY, RECORD_TOO_LARGE, INVALID_POSITION,
                      WRONG_SHARD, SHARD_CLOSED -> AwsException.invalidArgument(e.getMessage());
                 case LIMIT_EXCEEDED -> AwsException.limitExceeded(e.getMessage());
+                case KEY_UNAVAILABLE -> new AwsException("KMSNotFoundException", 400, e.getMessage());
                 case UNAVAILABLE -> AwsException.serviceUnavailable(e.getMessage());
                 case STORAGE_FAILURE -> AwsException.internalFailure(e.getMessage());
             };

@@ -87,11 +87,13 @@ public class KinesisOperations {
                 case "MergeShards" -> mergeShards(tenantId, request);
                 case "UpdateShardCount" -> updateShardCount(tenantId, request);
                 case "UpdateStreamMode" -> updateStreamMode(tenantId, request);
+                case "StartStreamEncryption" -> changeEncryption(tenantId, request, true);
+                case "StopStreamEncryption" -> changeEncryption(tenantId, request, false);
                 case "PutRecord", "PutRecords" -> Uni.createFrom().failure(AwsException.invalidArgument(
                         operation + " is served by ingest-service; send it through the gateway"));
                 case "RegisterStreamConsumer",
                      "DeregisterStreamConsumer", "DescribeStreamConsumer", "ListStreamConsumers", "SubscribeToShard",
-                     "StartStreamEncryption", "StopStreamEncryption", "EnableEnhancedMonitoring",
+                     "EnableEnhancedMonitoring",
                      "DisableEnhancedMonitoring", "DescribeAccountSettings", "UpdateAccountSettings", "GetResourcePolicy", "PutResourcePolicy",
                      "DeleteResourcePolicy", "UpdateMaxRecordSize", "UpdateStreamWarmThroughput" ->
                         Uni.createFrom().failure(new AwsException("UnsupportedOperationException", 400,
@@ -364,6 +366,24 @@ public class KinesisOperations {
         return settings.changeMode(address.tenantId(), address.name(), StreamMode.valueOf(mode)).map(v -> AwsResponses.object());
     }
 
+    private Uni<ObjectNode> changeEncryption(String tenantId, AwsRequest request, boolean start) {
+        KinesisStreamAddress address = KinesisStreamAddress.of(tenantId, request);
+        String type = request.requiredString("EncryptionType");
+        if (!type.equals("KMS") && !type.equals("NONE")) {
+            throw AwsException.validation("1 validation error detected: Value '" + type
+                    + "' at 'encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [KMS, NONE]");
+        }
+        if (!type.equals("KMS")) {
+            throw AwsException.invalidArgument("EncryptionType must be KMS.");
+        }
+        String keyId = request.requiredString("KeyId");
+        if (keyId.isEmpty() || keyId.length() > 2048) {
+            throw AwsException.validation("1 validation error detected: Value at 'keyId' failed to satisfy constraint: Member must have length between 1 and 2048");
+        }
+        return (start ? settings.startEncryption(address.tenantId(), address.name(), keyId)
+                : settings.stopEncryption(address.tenantId(), address.name())).map(v -> AwsResponses.object());
+    }
+
     private static String shardIdMember(AwsRequest request, String field, String member) {
         String id = request.requiredString(field);
         if (id.isEmpty() || id.length() > 128 || !id.matches("[a-zA-Z0-9_.-]+")) {
@@ -573,7 +593,10 @@ public class KinesisOperations {
         d.put("RetentionPeriodHours", stream.retentionHours());
         d.set("StreamCreationTimestamp", AwsResponses.timestamp(stream.createdAtMillis()));
         d.putArray("EnhancedMonitoring").addObject().putArray("ShardLevelMetrics");
-        d.put("EncryptionType", "NONE");
+        d.put("EncryptionType", stream.encryptionKeyId() != null ? "KMS" : "NONE");
+        if (stream.encryptionKeyId() != null) {
+            d.put("KeyId", stream.encryptionKeyId());
+        }
         d.put("OpenShardCount", (int) stream.shards().stream().filter(ShardInfo::isOpen).count());
         d.put("ConsumerCount", 0);
         d.put("MaxRecordSizeInKiB", stream.maxRecordSizeBytes() / 1024);

@@ -25,6 +25,19 @@ public interface ShardServiceConfig {
 
     Consumers consumers();
 
+    Encryption encryption();
+
+    interface Encryption {
+        /**
+         * The key ring: master keys as {@code id=base64-of-32-bytes} pairs separated by {@code ;}. Streams
+         * name a key by id, by alias, or by a KMS key or alias ARN ending in either.
+         */
+        java.util.Optional<String> keyRing();
+
+        /** Aliases of ring keys as {@code alias/name=id} pairs separated by {@code ;}. */
+        java.util.Optional<String> aliases();
+    }
+
     interface Consumers {
         /** How often consumer group members are asked to heartbeat. */
         @WithDefault("1s")

@@ -139,6 +139,8 @@ final class ProtoMapper {
                 .setRetentionPeriodHours(info.retentionHours())
                 .setMaxRecordSizeBytes(info.maxRecordSizeBytes())
                 .setKinesisShardQuotas(info.kinesisShardQuotas())
+                .setEncryptionType(info.encryptionKeyId() != null ? "KMS" : "NONE")
+                .setKeyId(info.encryptionKeyId() == null ? "" : info.encryptionKeyId())
                 .setCreatedAtMillis(info.createdAtMillis());
         int open = 0;
         for (ShardInfo s : info.shards().stream()

@@ -62,10 +62,12 @@ public class AppendService {
     private final DoubleHistogram commitDuration;
 
     private final ShardClock clock;
+    private final KeyRing keyRing;
 
     public AppendService(StreamCatalog catalog, ShardLogs logs, BatchRepository repository,
-                         ShardServiceConfig config, Meter meter, ShardClock clock) {
+                         ShardServiceConfig config, Meter meter, ShardClock clock, KeyRing keyRing) {
         this.clock = clock;
+        this.keyRing = keyRing;
         this.catalog = catalog;
         this.logs = logs;
         this.repository = repository;
@@ -133,6 +135,27 @@ public class AppendService {
             refuse(callback, e);
             return;
         }
+        if (stream.encrypted()) {
+            javax.crypto.SecretKey key = keyRing.cachedDataKey(stream.dataKeyId());
+            if (key == null) {
+                keyRing.dataKey(stream.dataKeyId()).subscribe().with(k -> {
+                    encrypt(pending, k, stream.dataKeyId());
+                    toLog(pending, callback);
+                }, e -> refuse(callback, StorageErrors.asLogException(e)));
+                return;
+            }
+            encrypt(pending, key, stream.dataKeyId());
+        }
+        toLog(pending, callback);
+    }
+
+    /** The stored form of an encrypted stream's batch; the tail keeps the records in the clear. */
+    private void encrypt(Pending pending, javax.crypto.SecretKey key, long dataKeyId) {
+        pending.dataKeyId = dataKeyId;
+        pending.stored = keyRing.encrypt(key, dataKeyId, pending.shard.shardKey(), pending.payload);
+    }
+
+    private void toLog(Pending pending, AppendCallback callback) {
         ShardLog log = logs.loaded(pending.shard);
         if (log != null) {
             enqueue(pending, log);
@@ -310,6 +333,9 @@ public class AppendService {
         long dataBytes;
         String traceparent;
         int retentionTier;
+        /** What goes to storage: the payload, or its encryption. */
+        byte[] stored;
+        long dataKeyId = -1;
         AppendCallback callback;
         long firstPosition;
         long arrivalMillis;
@@ -370,7 +396,8 @@ public class AppendService {
                 p.arrivalMillis = Math.max(now, log.lastArrivalMillis);
                 log.lastArrivalMillis = p.arrivalMillis;
                 rows.add(new BatchRow(p.shard.shardKey(), p.firstPosition, p.firstPosition + p.count - 1,
-                        p.arrivalMillis, p.count, writerEpoch, p.traceparent, p.payload, p.retentionTier));
+                        p.arrivalMillis, p.count, writerEpoch, p.traceparent, p.stored == null ? p.payload : p.stored,
+                        p.retentionTier, p.dataKeyId));
             }
             if (refused != null) {
                 long refusedBytes = 0;

@@ -38,10 +38,12 @@ public class ReadService {
     private final BatchRepository repository;
     private final ShardServiceConfig config;
     private final ShardClock clock;
+    private final KeyRing keyRing;
 
     public ReadService(StreamCatalog catalog, ShardLogs logs, BatchRepository repository, ShardServiceConfig config,
-                       ShardClock clock) {
+                       ShardClock clock, KeyRing keyRing) {
         this.clock = clock;
+        this.keyRing = keyRing;
         this.catalog = catalog;
         this.logs = logs;
         this.repository = repository;
@@ -182,6 +184,19 @@ public class ReadService {
                 .map(p -> p < 0 ? open.log().committedNext() : Math.max(p, shard.startingPosition()));
     }
 
+    /** Makes sure the data keys of encrypted batches are unwrapped and cached before they are decoded. */
+    private Uni<List<StoredBatch>> withDataKeys(List<StoredBatch> batches) {
+        Uni<Void> ready = Uni.createFrom().voidItem();
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        for (StoredBatch b : batches) {
+            if (b.dataKeyId() >= 0 && keyRing.cachedDataKey(b.dataKeyId()) == null && ids.add(b.dataKeyId())) {
+                long id = b.dataKeyId();
+                ready = ready.chain(() -> keyRing.dataKey(id).replaceWithVoid());
+            }
+        }
+        return ready.map(v -> batches);
+    }
+
     /** Arrival time before which the shard's records have expired. */
     long cutoff(OpenShard open) {
         return io.tributary.shard.Retention.cutoff(open.stream(), clock.millis());
@@ -216,7 +231,7 @@ public class ReadService {
         long remaining = Math.max(1, maxBytes - accBytes);
         int limit = average <= 0 ? 1
                 : (int) Math.max(1, Math.min(config.read().batchesPerQuery(), remaining / average + 1));
-        return repository.readFrom(open.shard().shardKey(), from, limit).chain(batches -> {
+        return repository.readFrom(open.shard().shardKey(), from, limit).chain(this::withDataKeys).chain(batches -> {
             long bytes = accBytes;
             long next = from;
             if (!batches.isEmpty() && acc.isEmpty() && batches.get(batches.size() - 1).arrivalMillis() < cutoff) {
@@ -236,7 +251,9 @@ public class ReadService {
                 open.log().observeStoredBatch(b.payload().length);
                 List<LogRecord> records;
                 try {
-                    records = RecordBatchCodec.decode(b.payload(), b.firstPosition(), b.arrivalMillis(), next);
+                    byte[] payload = b.dataKeyId() < 0 ? b.payload()
+                            : keyRing.decrypt(keyRing.cachedDataKey(b.dataKeyId()), b.dataKeyId(), open.shard().shardKey(), b.payload());
+                    records = RecordBatchCodec.decode(payload, b.firstPosition(), b.arrivalMillis(), next);
                 } catch (RecordBatchCodec.CorruptBatchException e) {
                     return Uni.createFrom().failure(new LogException(Reason.STORAGE_FAILURE,
                             "stored data of " + open.shard().shardId() + " is unreadable: " + e.getMessage()));

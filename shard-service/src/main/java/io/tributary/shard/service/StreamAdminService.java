@@ -154,7 +154,7 @@ public class StreamAdminService {
         }
         return new StreamInfo(s.id(), s.tenantId(), s.name(), s.status(), s.retentionHours(), s.maxRecordSizeBytes(),
                 s.createdAtMillis(), s.shards().stream().filter(shard -> !io.tributary.shard.Retention.expired(shard, s, now)).toList(),
-                s.kinesisShardQuotas(), s.mode(), s.expiredBeforeMillis());
+                s.kinesisShardQuotas(), s.mode(), s.expiredBeforeMillis(), s.encryptionKeyId(), s.dataKeyId());
     }
 
     /** Streams of a tenant after a name, and whether more exist. */

@@ -84,7 +84,8 @@ public class StreamCatalog {
         return new StreamInfo(stream.id, stream.tenantId, stream.name, StreamStatus.valueOf(stream.status),
                 stream.retentionHours, stream.maxRecordSize, stream.createdAt.toEpochMilli(), infos,
                 stream.kinesisShardQuotas, StreamMode.valueOf(stream.streamMode),
-                stream.expiredBefore == null ? 0 : stream.expiredBefore.toEpochMilli());
+                stream.expiredBefore == null ? 0 : stream.expiredBefore.toEpochMilli(), stream.encryptionKeyId,
+                stream.dataKeyId == null ? -1 : stream.dataKeyId);
     }
 
     private static String key(String tenantId, String name) {

@@ -37,9 +37,11 @@ public class StreamSettingsService {
     private final StreamCatalog catalog;
     private final StorageMaintenance storage;
     private final ShardClock clock;
+    private final KeyRing keyRing;
 
     public StreamSettingsService(StreamRepository streams, StreamTagRepository tags, ShardRepository shards,
-                                 StreamCatalog catalog, StorageMaintenance storage, ShardClock clock) {
+                                 StreamCatalog catalog, StorageMaintenance storage, ShardClock clock, KeyRing keyRing) {
+        this.keyRing = keyRing;
         this.storage = storage;
         this.clock = clock;
         this.streams = streams;
@@ -101,6 +103,55 @@ public class StreamSettingsService {
             change.changedAt = now;
             return change.persist().replaceWithVoid();
         });
+    }
+
+    /**
+     * Encrypts records appended from now on with a new data key under the ring key {@code keyId} names
+     * (an id, an alias or a KMS ARN). Records already stored stay as they are and remain readable.
+     */
+    public Uni<Void> startEncryption(String tenantId, String name, String keyId) {
+        String masterKeyId;
+        try {
+            masterKeyId = keyRing.resolve(keyId);
+        } catch (LogException e) {
+            return Uni.createFrom().failure(e);
+        }
+        return storeDataKey(tenantId, name, keyId, masterKeyId).invoke(() -> catalog.evict(tenantId, name)).replaceWithVoid();
+    }
+
+    @WithTransaction
+    Uni<Long> storeDataKey(String tenantId, String name, String keyId, String masterKeyId) {
+        return live(tenantId, name).chain(stream -> {
+            if (!io.tributary.shard.StreamStatus.ACTIVE.name().equals(stream.status)) {
+                return fail(Reason.STREAM_NOT_ACTIVE, "Stream " + name + " under account " + tenantId + " is "
+                        + stream.status + ", not ACTIVE.");
+            }
+            KeyRing.NewDataKey key = keyRing.newDataKey(masterKeyId, stream.id);
+            io.tributary.shard.storage.DataKeyEntity row = new io.tributary.shard.storage.DataKeyEntity();
+            row.streamId = stream.id;
+            row.masterKeyId = masterKeyId;
+            row.wrapped = key.wrapped();
+            row.createdAt = clock.now();
+            return row.<io.tributary.shard.storage.DataKeyEntity>persistAndFlush().map(saved -> {
+                keyRing.remember(saved.id, key.key());
+                stream.encryptionKeyId = keyId;
+                stream.dataKeyId = saved.id;
+                return saved.id;
+            });
+        });
+    }
+
+    /** Stores records appended from now on in the clear; encrypted ones stay readable while their key is in the ring. */
+    public Uni<Void> stopEncryption(String tenantId, String name) {
+        return clearDataKey(tenantId, name).invoke(() -> catalog.evict(tenantId, name));
+    }
+
+    @WithTransaction
+    Uni<Void> clearDataKey(String tenantId, String name) {
+        return live(tenantId, name).invoke(stream -> {
+            stream.encryptionKeyId = null;
+            stream.dataKeyId = null;
+        }).replaceWithVoid();
     }
 
     /**

@@ -24,16 +24,16 @@ public class BatchRepository {
 
     private static final String INSERT = """
             INSERT INTO record_batches (shard_key, first_position, last_position, first_arrival, last_arrival,
-                                        record_count, writer_epoch, traceparent, payload, retention_tier)
+                                        record_count, writer_epoch, traceparent, payload, retention_tier, data_key_id)
             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[], $4::timestamptz[],
-                                 $5::int[], $6::bigint[], $7::text[], $8::bytea[], $9::int[])
+                                 $5::int[], $6::bigint[], $7::text[], $8::bytea[], $9::int[], $10::bigint[])
             """;
     private static final String HEAD = """
             SELECT last_position, last_arrival FROM record_batches
             WHERE shard_key = $1 ORDER BY last_position DESC LIMIT 1
             """;
     private static final String READ_FROM = """
-            SELECT first_position, last_position, first_arrival, payload FROM record_batches
+            SELECT first_position, last_position, first_arrival, payload, data_key_id FROM record_batches
             WHERE shard_key = $1 AND last_position >= $2 ORDER BY last_position LIMIT $3
             """;
     private static final String FIRST_AT_OR_AFTER = """
@@ -68,6 +68,7 @@ public class BatchRepository {
         String[] traces = new String[n];
         io.vertx.core.buffer.Buffer[] payloads = new io.vertx.core.buffer.Buffer[n];
         Integer[] tiers = new Integer[n];
+        Long[] dataKeys = new Long[n];
         for (int i = 0; i < n; i++) {
             BatchRow r = rows.get(i);
             shardKeys[i] = r.shardKey();
@@ -79,11 +80,12 @@ public class BatchRepository {
             traces[i] = r.traceparent();
             payloads[i] = io.vertx.core.buffer.Buffer.buffer(r.payload());
             tiers[i] = r.retentionTier();
+            dataKeys[i] = r.dataKeyId() < 0 ? null : r.dataKeyId();
         }
         Tuple params = Tuple.tuple()
                 .addArrayOfLong(shardKeys).addArrayOfLong(firsts).addArrayOfLong(lasts)
                 .addArrayOfOffsetDateTime(arrivals).addArrayOfInteger(counts).addArrayOfLong(epochs)
-                .addArrayOfString(traces).addValue(payloads).addArrayOfInteger(tiers);
+                .addArrayOfString(traces).addValue(payloads).addArrayOfInteger(tiers).addArrayOfLong(dataKeys);
         return pool.preparedQuery(INSERT).execute(params).replaceWithVoid();
     }
 
@@ -173,7 +175,8 @@ public class BatchRepository {
         List<StoredBatch> batches = new ArrayList<>(rows.size());
         for (Row row : rows) {
             batches.add(new StoredBatch(row.getLong(0), row.getLong(1),
-                    row.getOffsetDateTime(2).toInstant().toEpochMilli(), row.getBuffer(3).getBytes()));
+                    row.getOffsetDateTime(2).toInstant().toEpochMilli(), row.getBuffer(3).getBytes(),
+                    row.getLong(4) == null ? -1 : row.getLong(4)));
         }
         return batches;
     }

@@ -52,4 +52,12 @@ public class StreamEntity extends PanacheEntityBase {
 
     @Column(name = "deleted_at")
     public Instant deletedAt;
+
+    /** The KeyId given to StartStreamEncryption while the stream is encrypted, else null. */
+    @Column(name = "encryption_key_id")
+    public String encryptionKeyId;
+
+    /** The data key new batches are encrypted with, else null. */
+    @Column(name = "data_key_id")
+    public Long dataKeyId;
 }
