@@ -47,7 +47,8 @@ final class GatewayKeys {
         return out;
     }
 
-    private static String masterKey(Path file) {
+    /** A random 256-bit key kept base64-encoded in {@code file}, generated on first use (owner-only permissions). */
+    static String masterKey(Path file) {
         try {
             if (Files.exists(file)) {
                 return Files.readString(file, StandardCharsets.US_ASCII).trim();

@@ -215,6 +215,7 @@ final class UpCommand {
                 .forEach((key, value) -> env.put(environmentName(key), value));
         env.put(LauncherConfig.OTLP_ENDPOINT_VARIABLE, config.otlpEndpoint());
         env.putAll(GatewayKeys.environment(System.getenv(), workspace.gatewayMasterKey()));
+        env.putAll(ShardKeyRing.environment(System.getenv(), workspace.shardMasterKey()));
         return env;
     }
 

@@ -34,6 +34,11 @@ record Workspace(Path root) {
         return root.resolve("gateway-master.key");
     }
 
+    /** The master key of shard-service's encryption key ring for local runs. */
+    Path shardMasterKey() {
+        return root.resolve("shard-master.key");
+    }
+
     /** Pid of the running launcher. */
     Path launcherPid() {
         return root.resolve("launcher.pid");
