@@ -19,6 +19,7 @@ import io.tributary.shard.HashKeys;
 import io.tributary.shard.StreamMode;
 import io.tributary.shard.service.ReadService;
 import io.tributary.shard.service.ReshardService;
+import io.tributary.shard.service.StreamConsumerService;
 import io.tributary.shard.service.StreamAdminService;
 import io.tributary.shard.service.StreamSettingsService;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -49,9 +50,12 @@ public class KinesisOperations {
     private final ShardIterators iterators;
     private final ShardServiceConfig config;
     private final ReshardService resharding;
+    private final StreamConsumerService consumers;
 
     public KinesisOperations(StreamAdminService admin, StreamSettingsService settings, ReadService reads,
-                             ShardIterators iterators, ShardServiceConfig config, ReshardService resharding) {
+                             ShardIterators iterators, ShardServiceConfig config, ReshardService resharding,
+                             StreamConsumerService consumers) {
+        this.consumers = consumers;
         this.resharding = resharding;
         this.admin = admin;
         this.settings = settings;
@@ -88,12 +92,14 @@ public class KinesisOperations {
                 case "UpdateShardCount" -> updateShardCount(tenantId, request);
                 case "UpdateStreamMode" -> updateStreamMode(tenantId, request);
                 case "StartStreamEncryption" -> changeEncryption(tenantId, request, true);
+                case "RegisterStreamConsumer" -> registerConsumer(tenantId, request);
+                case "DescribeStreamConsumer" -> describeConsumer(tenantId, request);
+                case "ListStreamConsumers" -> listConsumers(tenantId, request);
+                case "DeregisterStreamConsumer" -> deregisterConsumer(tenantId, request);
                 case "StopStreamEncryption" -> changeEncryption(tenantId, request, false);
                 case "PutRecord", "PutRecords" -> Uni.createFrom().failure(AwsException.invalidArgument(
                         operation + " is served by ingest-service; send it through the gateway"));
-                case "RegisterStreamConsumer",
-                     "DeregisterStreamConsumer", "DescribeStreamConsumer", "ListStreamConsumers", "SubscribeToShard",
-                     "EnableEnhancedMonitoring",
+                case "SubscribeToShard", "EnableEnhancedMonitoring",
                      "DisableEnhancedMonitoring", "DescribeAccountSettings", "UpdateAccountSettings", "GetResourcePolicy", "PutResourcePolicy",
                      "DeleteResourcePolicy", "UpdateMaxRecordSize", "UpdateStreamWarmThroughput" ->
                         Uni.createFrom().failure(new AwsException("UnsupportedOperationException", 400,
@@ -171,11 +177,14 @@ public class KinesisOperations {
 
     private Uni<ObjectNode> describeStreamSummary(String tenantId, AwsRequest request) {
         KinesisStreamAddress address = KinesisStreamAddress.of(tenantId, request);
-        return admin.describe(address.tenantId(), address.name()).map(stream -> {
-            ObjectNode out = AwsResponses.object();
-            out.set("StreamDescriptionSummary", summary(stream));
-            return out;
-        });
+        return admin.describe(address.tenantId(), address.name()).chain(stream -> consumers.count(address.tenantId(), address.name())
+                .map(count -> {
+                    ObjectNode summary = summary(stream);
+                    summary.put("ConsumerCount", count.intValue());
+                    ObjectNode out = AwsResponses.object();
+                    out.set("StreamDescriptionSummary", summary);
+                    return out;
+                }));
     }
 
     private Uni<ObjectNode> listStreams(String tenantId, AwsRequest request) {
@@ -382,6 +391,107 @@ public class KinesisOperations {
         }
         return (start ? settings.startEncryption(address.tenantId(), address.name(), keyId)
                 : settings.stopEncryption(address.tenantId(), address.name())).map(v -> AwsResponses.object());
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Enhanced fan-out consumers
+    // ------------------------------------------------------------------------------------------------
+
+    private static final java.util.regex.Pattern CONSUMER_ARN = java.util.regex.Pattern.compile(
+            "arn:aws[a-z-]*:kinesis:[a-z0-9-]+:([0-9]{12}):stream/([a-zA-Z0-9_.-]{1,128})/consumer/([a-zA-Z0-9_.-]{1,128}):([0-9]{1,20})");
+
+    /** A consumer as a request names it: by ConsumerARN, or by StreamARN and ConsumerName. */
+    private record ConsumerAddress(KinesisStreamAddress stream, String name, long createdAtSeconds) {
+    }
+
+    private static ConsumerAddress consumerAddress(String tenantId, AwsRequest request) {
+        String arn = request.string("ConsumerARN");
+        if (arn != null) {
+            java.util.regex.Matcher m = CONSUMER_ARN.matcher(arn);
+            if (!m.matches()) {
+                throw AwsException.invalidArgument("'" + arn + "' is not the ARN of a stream consumer.");
+            }
+            if (!m.group(1).equals(tenantId)) {
+                throw AwsException.resourceNotFound("Consumer " + arn + " not found.");
+            }
+            return new ConsumerAddress(new KinesisStreamAddress(tenantId, m.group(2)), m.group(3), Long.parseLong(m.group(4)));
+        }
+        String streamArn = request.string("StreamARN");
+        String name = request.string("ConsumerName");
+        if (streamArn == null || name == null) {
+            throw AwsException.invalidArgument("Either ConsumerARN, or StreamARN and ConsumerName, must be provided.");
+        }
+        return new ConsumerAddress(KinesisStreamAddress.ofArn(tenantId, streamArn, "streamARN"), name, -1);
+    }
+
+    private String consumerArn(String tenantId, StreamConsumerService.StreamConsumer c) {
+        return "arn:aws:kinesis:" + config.region() + ":" + tenantId + ":stream/" + c.streamName() + "/consumer/"
+                + c.name() + ":" + c.createdAtMillis() / 1000;
+    }
+
+    private ObjectNode consumer(String tenantId, StreamConsumerService.StreamConsumer c) {
+        ObjectNode out = AwsResponses.object();
+        out.put("ConsumerName", c.name());
+        out.put("ConsumerARN", consumerArn(tenantId, c));
+        out.put("ConsumerStatus", "ACTIVE");
+        out.set("ConsumerCreationTimestamp", AwsResponses.timestamp(c.createdAtMillis()));
+        return out;
+    }
+
+    private Uni<ObjectNode> registerConsumer(String tenantId, AwsRequest request) {
+        KinesisStreamAddress stream = KinesisStreamAddress.ofArn(tenantId, request.requiredString("StreamARN"), "streamARN");
+        String name = request.requiredString("ConsumerName");
+        return consumers.register(stream.tenantId(), stream.name(), name).map(c -> {
+            ObjectNode out = AwsResponses.object();
+            out.set("Consumer", consumer(tenantId, c));
+            return out;
+        });
+    }
+
+    private Uni<ObjectNode> describeConsumer(String tenantId, AwsRequest request) {
+        ConsumerAddress a = consumerAddress(tenantId, request);
+        return consumers.describe(tenantId, a.stream().name(), a.name(), a.createdAtSeconds()).map(c -> {
+            ObjectNode d = consumer(tenantId, c);
+            d.put("StreamARN", "arn:aws:kinesis:" + config.region() + ":" + tenantId + ":stream/" + c.streamName());
+            ObjectNode out = AwsResponses.object();
+            out.set("ConsumerDescription", d);
+            return out;
+        });
+    }
+
+    private Uni<ObjectNode> listConsumers(String tenantId, AwsRequest request) {
+        String nextToken = request.string("NextToken");
+        int max = range(request.integer("MaxResults"), 100, 1, 10_000, "maxResults");
+        KinesisStreamAddress stream = KinesisStreamAddress.ofArn(tenantId, request.requiredString("StreamARN"), "streamARN");
+        String after = nextToken == null ? null : Tokens.decode(nextToken, "ListStreamConsumers");
+        return consumers.list(tenantId, stream.name()).map(all -> {
+            ObjectNode out = AwsResponses.object();
+            ArrayNode list = out.putArray("Consumers");
+            int added = 0;
+            String last = null;
+            boolean more = false;
+            for (StreamConsumerService.StreamConsumer c : all) {
+                if (after != null && c.name().compareTo(after) <= 0) {
+                    continue;
+                }
+                if (added == max) {
+                    more = true;
+                    break;
+                }
+                list.add(consumer(tenantId, c));
+                last = c.name();
+                added++;
+            }
+            if (more) {
+                out.put("NextToken", Tokens.encode("ListStreamConsumers", last));
+            }
+            return out;
+        });
+    }
+
+    private Uni<ObjectNode> deregisterConsumer(String tenantId, AwsRequest request) {
+        ConsumerAddress a = consumerAddress(tenantId, request);
+        return consumers.deregister(tenantId, a.stream().name(), a.name(), a.createdAtSeconds()).map(v -> AwsResponses.object());
     }
 
     private static String shardIdMember(AwsRequest request, String field, String member) {

@@ -53,6 +53,10 @@ public interface ShardServiceConfig {
         @WithDefault("1024")
         int maxShardCount();
 
+        /** Enhanced fan-out consumers one stream may have registered (Kinesis's limit is 20). */
+        @WithDefault("20")
+        int maxConsumersPerStream();
+
         /** Open shards one account (tenant) may have over all its streams (Kinesis's shard limit). */
         @WithDefault("10000")
         int maxOpenShardsPerAccount();
