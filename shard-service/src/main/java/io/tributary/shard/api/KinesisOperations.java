@@ -671,11 +671,7 @@ public class KinesisOperations {
         ArrayNode records = out.putArray("Records");
         int shardIndex = result.shard().index();
         for (LogRecord r : result.records()) {
-            ObjectNode record = records.addObject();
-            record.put("SequenceNumber", SequenceNumbers.format(r.position(), shardIndex));
-            record.set("ApproximateArrivalTimestamp", AwsResponses.timestamp(r.arrivalMillis()));
-            record.put("Data", r.data().toByteArray());
-            record.put("PartitionKey", r.partitionKey().toStringUtf8());
+            records.add(record(r, shardIndex));
         }
         // A closed shard read to its end has no next iterator; its children are where reading continues.
         if (result.shardEnded()) {
@@ -733,7 +729,17 @@ public class KinesisOperations {
         return shard;
     }
 
-    private static ObjectNode childShard(ShardInfo s) {
+    /** A record as GetRecords and SubscribeToShard answer it. */
+    static ObjectNode record(LogRecord r, int shardIndex) {
+        ObjectNode record = AwsResponses.object();
+        record.put("SequenceNumber", SequenceNumbers.format(r.position(), shardIndex));
+        record.set("ApproximateArrivalTimestamp", AwsResponses.timestamp(r.arrivalMillis()));
+        record.put("Data", r.data().toByteArray());
+        record.put("PartitionKey", r.partitionKey().toStringUtf8());
+        return record;
+    }
+
+    static ObjectNode childShard(ShardInfo s) {
         ObjectNode child = AwsResponses.object();
         child.put("ShardId", s.shardId());
         ArrayNode parents = child.putArray("ParentShards");

@@ -136,6 +136,10 @@ public interface ShardServiceConfig {
         @WithDefault("1048576")
         int maxBytesPerMessage();
 
+        /** How long one SubscribeToShard call streams before it ends (Kinesis: 5 minutes). */
+        @WithDefault("5m")
+        Duration sessionDuration();
+
         /** Largest credit (records) a subscriber may hold; grants beyond it are capped. */
         @WithDefault("100000")
         long maxCredits();

@@ -47,6 +47,11 @@ public final class Subscription {
         this.limits = limits;
     }
 
+    /** Where this subscription delivers. */
+    public SubscriptionSink sink() {
+        return sink;
+    }
+
     /** Adds credit (records); the total is capped at the configured maximum. */
     public void grant(long records) {
         synchronized (this) {

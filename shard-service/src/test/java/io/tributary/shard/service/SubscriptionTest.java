@@ -36,6 +36,11 @@ class SubscriptionTest {
         public long maxCredits() {
             return 1000;
         }
+
+        @Override
+        public java.time.Duration sessionDuration() {
+            return java.time.Duration.ofMinutes(5);
+        }
     };
 
     private final ShardInfo shard = new ShardInfo(1, 0, new HashKeyRange(BigInteger.ZERO, HashKeys.MAX), -1, -1, 1, -1, 0, -1);
