@@ -120,7 +120,7 @@ public class AwsApiRoutes {
             SigV4Verifier.Signer signer;
             try {
                 signer = verifier.verify(new SigV4Verifier.SignedRequest(request.method().name(), request.path(),
-                                request.query(), headers(request.headers()), payloadHash),
+                                request.query(), headers(request), payloadHash),
                         id -> c != null && c.accessKeyId().equals(id) ? c.secret() : null, Instant.now());
             } catch (AwsException e) {
                 fail(rc, format, requestId, e);
@@ -202,10 +202,19 @@ public class AwsApiRoutes {
                 .end(Buffer.buffer(AwsResponses.error(format, e)));
     }
 
-    private static Map<String, List<String>> headers(MultiMap headers) {
+    /**
+     * The request's headers as the signer saw them. HTTP/2 carries the host in the {@code :authority}
+     * pseudo-header rather than a {@code Host} header; clients sign it as {@code host}.
+     */
+    private static Map<String, List<String>> headers(io.vertx.core.http.HttpServerRequest request) {
+        MultiMap headers = request.headers();
         Map<String, List<String>> out = new LinkedHashMap<>();
         for (String name : headers.names()) {
             out.put(name, new ArrayList<>(headers.getAll(name)));
+        }
+        boolean hasHost = out.keySet().stream().anyMatch(n -> n.equalsIgnoreCase("host"));
+        if (!hasHost && request.authority() != null) {
+            out.put("host", List.of(request.authority().toString()));
         }
         return out;
     }

@@ -122,6 +122,37 @@ class GatewayTest {
         }
     }
 
+    @Test
+    void subscribeToShardStreamsThroughTheGatewayOverHttp2() throws Exception {
+        try (KinesisClient k = client("test", "test", true);
+             software.amazon.awssdk.services.kinesis.KinesisAsyncClient async = software.amazon.awssdk.services.kinesis.KinesisAsyncClient
+                     .builder().endpointOverride(gateway.toURI()).region(Region.EU_WEST_1)
+                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                     .httpClientBuilder(software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient.builder()
+                             .protocol(software.amazon.awssdk.http.Protocol.HTTP2))
+                     .build()) {
+            String stream = "gw-efo-" + System.nanoTime();
+            async.createStream(b -> b.streamName(stream).shardCount(1)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            String streamArn = k.describeStreamSummary(b -> b.streamName(stream)).streamDescriptionSummary().streamARN();
+            String consumerArn = async.registerStreamConsumer(b -> b.streamARN(streamArn).consumerName("efo"))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS).consumer().consumerARN();
+            List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+            var handler = software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponseHandler.builder()
+                    .subscriber(software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponseHandler.Visitor.builder()
+                            .onSubscribeToShardEvent(e -> e.records().forEach(r -> received.add(r.data().asUtf8String()))).build())
+                    .build();
+            var session = async.subscribeToShard(b -> b.consumerARN(consumerArn).shardId("shardId-000000000000")
+                    .startingPosition(p -> p.type(ShardIteratorType.LATEST)), handler);
+            // Records put after the subscription started arrive pushed, through gateway and ingest-service.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> {
+                k.putRecord(b -> b.streamName(stream).partitionKey("k").data(software.amazon.awssdk.core.SdkBytes.fromUtf8String("pushed")));
+                assertTrue(!received.isEmpty(), "nothing pushed yet");
+            });
+            assertTrue(received.stream().allMatch("pushed"::equals), received.toString());
+            session.cancel(true);
+        }
+    }
+
     @Inject
     io.vertx.core.Vertx vertx;
 
