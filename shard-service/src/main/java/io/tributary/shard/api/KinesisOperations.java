@@ -99,7 +99,9 @@ public class KinesisOperations {
                 case "StopStreamEncryption" -> changeEncryption(tenantId, request, false);
                 case "PutRecord", "PutRecords" -> Uni.createFrom().failure(AwsException.invalidArgument(
                         operation + " is served by ingest-service; send it through the gateway"));
-                case "SubscribeToShard", "EnableEnhancedMonitoring",
+                case "SubscribeToShard" -> Uni.createFrom().failure(AwsException.invalidArgument(
+                        "SubscribeToShard answers an event stream; it is served before this resource"));
+                case "EnableEnhancedMonitoring",
                      "DisableEnhancedMonitoring", "DescribeAccountSettings", "UpdateAccountSettings", "GetResourcePolicy", "PutResourcePolicy",
                      "DeleteResourcePolicy", "UpdateMaxRecordSize", "UpdateStreamWarmThroughput" ->
                         Uni.createFrom().failure(new AwsException("UnsupportedOperationException", 400,
