@@ -107,8 +107,9 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--api-key", defaultValue = "test", description = "Bearer API key for the gateway's WebSocket ingest (its account must be --tenant).")
     String apiKey;
 
-    @Option(names = "--consumer", defaultValue = "PUSH", paramLabel = "push|polling",
-            description = "push: a shard-service subscription per shard (gRPC); polling: Kinesis GetRecords per shard through the gateway.")
+    @Option(names = "--consumer", defaultValue = "PUSH", paramLabel = "push|polling|subscribe_to_shard",
+            description = "push: a shard-service subscription per shard (gRPC); polling: Kinesis GetRecords per shard through the gateway; "
+                    + "subscribe_to_shard: Kinesis SubscribeToShard (enhanced fan-out) per shard through the gateway.")
     ConsumerKind consumer;
 
     @Option(names = "--poll-interval", defaultValue = "10ms", converter = DurationConverter.class, paramLabel = "<duration>",

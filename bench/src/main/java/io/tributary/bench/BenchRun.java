@@ -130,6 +130,7 @@ public final class BenchRun {
 
         List<ShardConsumer> subscribers = new ArrayList<>();
         List<KinesisClient> kinesisClients = new ArrayList<>();
+        List<software.amazon.awssdk.services.kinesis.KinesisAsyncClient> asyncClients = new ArrayList<>();
         PositionType position = settings.startPosition() == StartPosition.LATEST ? PositionType.LATEST : PositionType.TRIM_HORIZON;
         try {
             if (settings.consumer() == ConsumerKind.POLLING) {
@@ -143,6 +144,23 @@ public final class BenchRun {
                     subscribers.add(poller);
                 }
                 out.printf("Polling %d shards with GetRecords through %s from %s%n", shards.size(), settings.endpoint(), position);
+            } else if (settings.consumer() == ConsumerKind.SUBSCRIBE_TO_SHARD) {
+                KinesisClient kinesisAdmin = KinesisClients.create(settings);
+                kinesisClients.add(kinesisAdmin);
+                software.amazon.awssdk.services.kinesis.KinesisAsyncClient async = KinesisClients.createAsync(settings);
+                asyncClients.add(async);
+                String streamArn = kinesisAdmin.describeStreamSummary(b -> b.streamName(settings.streamName()))
+                        .streamDescriptionSummary().streamARN();
+                String consumerArn = kinesisAdmin.registerStreamConsumer(b -> b.streamARN(streamArn)
+                        .consumerName("bench-" + System.currentTimeMillis())).consumer().consumerARN();
+                for (ShardMap.ShardRange shard : shards.shards()) {
+                    io.tributary.bench.load.KinesisFanOutSubscriber subscriber = new io.tributary.bench.load.KinesisFanOutSubscriber(
+                            shard, consumerArn, async, ledger, latencies, stats);
+                    subscriber.start();
+                    subscribers.add(subscriber);
+                }
+                out.printf("SubscribeToShard sessions open on %d shards through %s (enhanced fan-out consumer %s)%n",
+                        shards.size(), settings.endpoint(), consumerArn);
             } else {
                 List<ShardSubscriber> pushed = new ArrayList<>();
                 for (ShardMap.ShardRange shard : shards.shards()) {
@@ -226,6 +244,7 @@ public final class BenchRun {
                 subscriber.close();
             }
             kinesisClients.forEach(KinesisClient::close);
+            asyncClients.forEach(software.amazon.awssdk.services.kinesis.KinesisAsyncClient::close);
         }
     }
 
@@ -377,7 +396,9 @@ public final class BenchRun {
                         ? String.format("%,d measured records%s", settings.records(),
                         settings.duration() == null ? "" : " (at most " + Format.duration(settings.duration()) + ")")
                         : "measured " + Format.duration(settings.duration()),
-                settings.consumer() == ConsumerKind.POLLING ? "GetRecords pollers" : "subscribers with " + settings.subscriberCredits() + " credits",
+                settings.consumer() == ConsumerKind.POLLING ? "GetRecords pollers"
+                        : settings.consumer() == ConsumerKind.SUBSCRIBE_TO_SHARD ? "SubscribeToShard sessions"
+                        : "subscribers with " + settings.subscriberCredits() + " credits",
                 settings.startPosition(),
                 settings.verifyRead() ? ", verify-read" : "", settings.verifyData() ? ", verify-data" : "",
                 settings.keepStream() ? ", keep-stream" : "");

@@ -67,7 +67,9 @@ public record BenchSettings(
         /** Push: shard-service's subscription (gRPC) per shard. */
         PUSH,
         /** Polling: Kinesis GetRecords per shard through the gateway. */
-        POLLING
+        POLLING,
+        /** Enhanced fan-out: Kinesis SubscribeToShard per shard through the gateway (KinesisAsyncClient, HTTP/2). */
+        SUBSCRIBE_TO_SHARD
     }
 
     /** Where the subscribers start. */
@@ -99,7 +101,7 @@ public record BenchSettings(
         require(records > 0 || duration != null, "give --duration or --records");
         require(!warmup.isNegative(), "--warmup must not be negative");
         require(api != Api.KINESIS || batchRecords <= 500, "--api kinesis sends PutRecords of at most 500 records (--batch-records)");
-        require(consumer == ConsumerKind.PUSH || api != Api.GRPC, "--consumer polling reads through the Kinesis API: use it with the gateway (--api kinesis, kinesis_put_record or websocket)");
+        require(consumer == ConsumerKind.PUSH || api != Api.GRPC, "--consumer polling and subscribe_to_shard read through the Kinesis API: use them with the gateway (--api kinesis, kinesis_put_record or websocket)");
         require(!pollInterval.isNegative(), "--poll-interval must not be negative");
         require(subscriberCredits >= 1, "--subscriber-credits must be at least 1, got " + subscriberCredits);
         require(ackTimeout.toMillis() > 0, "--ack-timeout must be positive");

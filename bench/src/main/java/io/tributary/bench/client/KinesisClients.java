@@ -16,6 +16,18 @@ public final class KinesisClients {
     private KinesisClients() {
     }
 
+    /** An asynchronous client over HTTP/2, as SubscribeToShard needs. */
+    public static software.amazon.awssdk.services.kinesis.KinesisAsyncClient createAsync(BenchSettings settings) {
+        return software.amazon.awssdk.services.kinesis.KinesisAsyncClient.builder()
+                .endpointOverride(URI.create(settings.endpoint()))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey())))
+                .httpClientBuilder(software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient.builder()
+                        .protocol(software.amazon.awssdk.http.Protocol.HTTP2))
+                .build();
+    }
+
     public static KinesisClient create(BenchSettings settings) {
         return KinesisClient.builder()
                 .endpointOverride(URI.create(settings.endpoint()))
