@@ -23,6 +23,7 @@ public class ShardServiceForConnector implements QuarkusTestResourceLifecycleMan
     static final String STREAM = "connector-events";
     static final String DEAD_LETTERS = "connector-dead-letters";
     static volatile int grpcPort;
+    static volatile int httpPort;
 
     private PackagedService shard;
 
@@ -34,6 +35,7 @@ public class ShardServiceForConnector implements QuarkusTestResourceLifecycleMan
                 .with("quarkus.grpc.server.port", grpcPort)
                 .with("tributary.shard.consumers.heartbeat-interval", "200ms")
                 .start();
+        httpPort = shard.httpPort();
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
         try {
             StreamAdminGrpc.StreamAdminBlockingStub admin = StreamAdminGrpc.newBlockingStub(channel);
