@@ -738,6 +738,7 @@ public class KinesisOperations {
         record.set("ApproximateArrivalTimestamp", AwsResponses.timestamp(r.arrivalMillis()));
         record.put("Data", r.data().toByteArray());
         record.put("PartitionKey", r.partitionKey().toStringUtf8());
+        record.put("EncryptionType", r.encrypted() ? "KMS" : "NONE");
         return record;
     }
 

@@ -426,7 +426,7 @@ public class AppendService {
                 commits.add(1);
                 for (Pending p : group) {
                     p.log.publish(new ShardLog.TailBatch(p.firstPosition, p.count, p.arrivalMillis, p.payload,
-                            p.layout, p.bytes));
+                            p.layout, p.bytes, p.dataKeyId >= 0));
                     p.log.settled();
                     appendedRecords.add(p.count);
                     appendedBytes.add(p.dataBytes);

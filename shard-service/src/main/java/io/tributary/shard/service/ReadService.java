@@ -253,7 +253,7 @@ public class ReadService {
                 try {
                     byte[] payload = b.dataKeyId() < 0 ? b.payload()
                             : keyRing.decrypt(keyRing.cachedDataKey(b.dataKeyId()), b.dataKeyId(), open.shard().shardKey(), b.payload());
-                    records = RecordBatchCodec.decode(payload, b.firstPosition(), b.arrivalMillis(), next);
+                    records = RecordBatchCodec.decode(payload, b.firstPosition(), b.arrivalMillis(), next, b.dataKeyId() >= 0);
                 } catch (RecordBatchCodec.CorruptBatchException e) {
                     return Uni.createFrom().failure(new LogException(Reason.STORAGE_FAILURE,
                             "stored data of " + open.shard().shardId() + " is unreadable: " + e.getMessage()));

@@ -159,7 +159,7 @@ final class ShardLog {
                 // The payload is never modified once committed, so records may share it.
                 out.add(new LogRecord(b.firstPosition() + i,
                         UnsafeByteOperations.unsafeWrap(payload, layout[at], layout[at + 1]),
-                        UnsafeByteOperations.unsafeWrap(payload, layout[at + 2], size), b.arrivalMillis()));
+                        UnsafeByteOperations.unsafeWrap(payload, layout[at + 2], size), b.arrivalMillis(), b.encrypted()));
                 bytes += size;
             }
         }
@@ -300,7 +300,8 @@ final class ShardLog {
      * A committed batch kept in memory as its encoded payload; {@code layout} holds key offset, key length,
      * data offset and data length of each record in turn. Arrays are never modified after construction.
      */
-    record TailBatch(long firstPosition, int count, long arrivalMillis, byte[] payload, int[] layout, long bytes) {
+    record TailBatch(long firstPosition, int count, long arrivalMillis, byte[] payload, int[] layout, long bytes,
+                     boolean encrypted) {
 
         /** A tail batch of an encoded payload, its layout read from it. */
         static TailBatch of(long firstPosition, long arrivalMillis, byte[] payload) {
@@ -311,7 +312,7 @@ final class ShardLog {
                 layout[i * 4 + 2] = dataOffset;
                 layout[i * 4 + 3] = dataLength;
             });
-            return new TailBatch(firstPosition, count, arrivalMillis, payload, layout, payload.length);
+            return new TailBatch(firstPosition, count, arrivalMillis, payload, layout, payload.length, false);
         }
     }
 }

@@ -26,6 +26,12 @@ public final class RecordBatchCodec {
      * @throws CorruptBatchException when the bytes are not a valid batch
      */
     public static List<LogRecord> decode(byte[] payload, long firstPosition, long arrivalMillis, long fromPosition) {
+        return decode(payload, firstPosition, arrivalMillis, fromPosition, false);
+    }
+
+    /** As {@link #decode(byte[], long, long, long)}, for a batch that was stored encrypted (and is decrypted). */
+    public static List<LogRecord> decode(byte[] payload, long firstPosition, long arrivalMillis, long fromPosition,
+                                         boolean encrypted) {
         List<LogRecord> records = new ArrayList<>();
         try {
             RecordBatchReader.read(payload, (i, batch, keyOffset, keyLength, dataOffset, dataLength) -> {
@@ -33,7 +39,7 @@ public final class RecordBatchCodec {
                 if (position >= fromPosition) {
                     // The payload array is never modified after decoding, so records may share it.
                     records.add(new LogRecord(position, UnsafeByteOperations.unsafeWrap(batch, keyOffset, keyLength),
-                            UnsafeByteOperations.unsafeWrap(batch, dataOffset, dataLength), arrivalMillis));
+                            UnsafeByteOperations.unsafeWrap(batch, dataOffset, dataLength), arrivalMillis, encrypted));
                 }
             });
         } catch (MalformedBatchException e) {

@@ -124,6 +124,8 @@ class EncryptionTest {
                     keys.add(rec.partitionKey());
                     String text = rec.data().asUtf8String();
                     assertTrue(text.startsWith(rec.partitionKey() + "|"), text.substring(0, 20));
+                    assertEquals(rec.partitionKey().startsWith("secret") ? EncryptionType.KMS : EncryptionType.NONE,
+                            rec.encryptionType(), rec.partitionKey());
                 });
                 it = r.records().isEmpty() ? null : r.nextShardIterator();
             }
