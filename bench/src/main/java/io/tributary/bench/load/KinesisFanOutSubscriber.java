@@ -1,14 +1,10 @@
 package io.tributary.bench.load;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
-import io.tributary.bench.Payload;
 import io.tributary.bench.ShardMap.ShardRange;
 import io.tributary.bench.measure.DeliveryLedger;
 import io.tributary.bench.measure.Latencies;
 import io.tributary.bench.measure.LoadStats;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
-import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.kinesis.model.StartingPosition;
 import software.amazon.awssdk.services.kinesis.model.SubscribeToShardEvent;
@@ -27,24 +23,19 @@ public final class KinesisFanOutSubscriber implements ShardConsumer {
     private final ShardRange shard;
     private final String consumerArn;
     private final KinesisAsyncClient kinesis;
-    private final DeliveryLedger ledger;
-    private final Latencies latencies;
-    private final LoadStats stats;
     private final CompletableFuture<Void> live = new CompletableFuture<>();
     private volatile boolean closing;
     private volatile String failure;
     private volatile String continuation;
     private volatile CompletableFuture<Void> session;
-    private long[] ids = new long[1024];
+    private final KinesisDelivery delivery;
 
     public KinesisFanOutSubscriber(ShardRange shard, String consumerArn, KinesisAsyncClient kinesis, DeliveryLedger ledger,
                                    Latencies latencies, LoadStats stats) {
         this.shard = shard;
         this.consumerArn = consumerArn;
         this.kinesis = kinesis;
-        this.ledger = ledger;
-        this.latencies = latencies;
-        this.stats = stats;
+        this.delivery = new KinesisDelivery(ledger, latencies, stats);
     }
 
     /** Subscribes from LATEST and waits until the session is open (so no record of the load is missed). */
@@ -85,27 +76,7 @@ public final class KinesisFanOutSubscriber implements ShardConsumer {
     private synchronized void received(SubscribeToShardEvent event) {
         long now = System.nanoTime();
         continuation = event.continuationSequenceNumber();
-        int count = event.records().size();
-        if (ids.length < count) {
-            ids = new long[Math.max(count, ids.length * 2)];
-        }
-        int n = 0;
-        int foreign = 0;
-        for (Record record : event.records()) {
-            ByteString data = UnsafeByteOperations.unsafeWrap(record.data().asByteArrayUnsafe());
-            if (data.size() < Payload.HEADER_BYTES) {
-                foreign++;
-                continue;
-            }
-            long word = Payload.word(data);
-            latencies.recordEndToEnd(now - Payload.sendNanos(data), Payload.isMeasured(word));
-            ids[n++] = Payload.idOf(word);
-        }
-        ledger.received(ids, n);
-        if (foreign > 0) {
-            ledger.foreign(foreign);
-        }
-        stats.received(n);
+        delivery.received(event.records(), now);
     }
 
     @Override

@@ -1,8 +1,5 @@
 package io.tributary.bench.load;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
-import io.tributary.bench.Payload;
 import io.tributary.bench.ShardMap.ShardRange;
 import io.tributary.bench.measure.DeliveryLedger;
 import io.tributary.bench.measure.Latencies;
@@ -27,15 +24,13 @@ public final class KinesisPoller implements ShardConsumer, Runnable {
     private final String stream;
     private final KinesisClient kinesis;
     private final long idleNanos;
-    private final DeliveryLedger ledger;
-    private final Latencies latencies;
     private final LoadStats stats;
     private final Thread thread;
     private volatile boolean closing;
     private volatile String failure;
     private String iterator;
     private String lastSequenceNumber;
-    private long[] ids = new long[1024];
+    private final KinesisDelivery delivery;
 
     public KinesisPoller(ShardRange shard, String stream, KinesisClient kinesis, Duration pollInterval,
                          DeliveryLedger ledger, Latencies latencies, LoadStats stats) {
@@ -43,9 +38,8 @@ public final class KinesisPoller implements ShardConsumer, Runnable {
         this.stream = stream;
         this.kinesis = kinesis;
         this.idleNanos = pollInterval.toNanos();
-        this.ledger = ledger;
-        this.latencies = latencies;
         this.stats = stats;
+        this.delivery = new KinesisDelivery(ledger, latencies, stats);
         this.thread = new Thread(this, "poller-" + shard.shardId());
         this.thread.setDaemon(true);
     }
@@ -66,31 +60,14 @@ public final class KinesisPoller implements ShardConsumer, Runnable {
                 long now = System.nanoTime();
                 iterator = r.nextShardIterator();
                 int count = r.records().size();
-                if (ids.length < count) {
-                    ids = new long[Math.max(count, ids.length * 2)];
-                }
-                int n = 0;
-                int foreign = 0;
                 for (Record record : r.records()) {
                     if (lastSequenceNumber != null && SequenceNumbers.compare(lastSequenceNumber, record.sequenceNumber()) >= 0) {
                         stats.outOfOrder(1);
                         stats.problem(shard.shardId() + ": GetRecords returned " + record.sequenceNumber() + " out of order");
                     }
                     lastSequenceNumber = record.sequenceNumber();
-                    ByteString data = UnsafeByteOperations.unsafeWrap(record.data().asByteArrayUnsafe());
-                    if (data.size() < Payload.HEADER_BYTES) {
-                        foreign++;
-                        continue;
-                    }
-                    long word = Payload.word(data);
-                    latencies.recordEndToEnd(now - Payload.sendNanos(data), Payload.isMeasured(word));
-                    ids[n++] = Payload.idOf(word);
                 }
-                ledger.received(ids, n);
-                if (foreign > 0) {
-                    ledger.foreign(foreign);
-                }
-                stats.received(n);
+                delivery.received(r.records(), now);
                 if (count == 0) {
                     LockSupport.parkNanos(idleNanos);
                 }

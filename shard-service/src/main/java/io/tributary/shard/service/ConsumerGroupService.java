@@ -21,7 +21,6 @@ import io.tributary.shard.storage.StreamEntity;
 import io.tributary.shard.storage.StreamRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
-import org.hibernate.exception.ConstraintViolationException;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -99,7 +98,7 @@ public class ConsumerGroupService {
         }
         // Two members creating the group at once: the loser of the unique index tries again and joins it.
         return heartbeatOnce(tenantId, streamName, group, memberId, initial, ignoreLineage)
-                .onFailure(ConsumerGroupService::isUniqueViolation)
+                .onFailure(StorageErrors::isUniqueViolation)
                 .recoverWithUni(() -> heartbeatOnce(tenantId, streamName, group, memberId, initial, ignoreLineage));
     }
 
@@ -433,14 +432,5 @@ public class ConsumerGroupService {
             throw new LogException(Reason.INVALID_ARGUMENT, "a consumer group starts at TRIM_HORIZON, LATEST or "
                     + "AT_TIMESTAMP, not " + p.type());
         }
-    }
-
-    private static boolean isUniqueViolation(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ConstraintViolationException) {
-                return true;
-            }
-        }
-        return false;
     }
 }

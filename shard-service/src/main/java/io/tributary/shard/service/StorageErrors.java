@@ -18,4 +18,14 @@ final class StorageErrors {
         LOG.warnf(t, "storage operation failed");
         return new LogException(LogException.Reason.STORAGE_FAILURE, "storage failed: " + t.getMessage());
     }
+
+    /** Whether a failure is (caused by) a violated unique constraint: a row that another request created first. */
+    static boolean isUniqueViolation(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof org.hibernate.exception.ConstraintViolationException) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

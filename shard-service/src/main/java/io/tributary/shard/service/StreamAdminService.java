@@ -16,7 +16,6 @@ import io.tributary.shard.storage.ShardRepository;
 import io.tributary.shard.storage.StreamEntity;
 import io.tributary.shard.storage.StreamRepository;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.hibernate.exception.ConstraintViolationException;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -90,7 +89,7 @@ public class StreamAdminService {
         // The partitions its batches go to exist before the stream does.
         return storage.ensureTier(io.tributary.shard.RetentionTiers.tierOf(retention))
                 .chain(() -> persistNew(tenantId, name, shardCount, retention, maxSize, mode))
-                .onFailure(StreamAdminService::isUniqueViolation)
+                .onFailure(StorageErrors::isUniqueViolation)
                 .transform(e -> alreadyExists(tenantId, name))
                 .invoke(catalog::put);
     }
@@ -222,15 +221,6 @@ public class StreamAdminService {
     private static LogException alreadyExists(String tenantId, String name) {
         return new LogException(Reason.STREAM_ALREADY_EXISTS,
                 "Stream " + name + " under account " + tenantId + " already exists.");
-    }
-
-    private static boolean isUniqueViolation(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ConstraintViolationException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** A page of {@link #list}. */

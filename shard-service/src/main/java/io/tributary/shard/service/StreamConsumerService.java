@@ -10,7 +10,6 @@ import io.tributary.shard.storage.StreamConsumerEntity;
 import io.tributary.shard.storage.StreamEntity;
 import io.tributary.shard.storage.StreamRepository;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.hibernate.exception.ConstraintViolationException;
 
 import java.util.List;
 import java.util.regex.Pattern;
@@ -40,7 +39,7 @@ public class StreamConsumerService {
             return Uni.createFrom().failure(new LogException(Reason.INVALID_ARGUMENT, "consumer name '" + name
                     + "' must be 1 to 128 characters of a-z, A-Z, 0-9, '_', '.' and '-'"));
         }
-        return insert(tenantId, streamName, name).onFailure(StreamConsumerService::isUniqueViolation)
+        return insert(tenantId, streamName, name).onFailure(StorageErrors::isUniqueViolation)
                 .transform(e -> exists(streamName, name));
     }
 
@@ -117,14 +116,5 @@ public class StreamConsumerService {
     private static LogException exists(String streamName, String name) {
         return new LogException(Reason.STREAM_ALREADY_EXISTS, "Consumer " + name + " is already registered on stream "
                 + streamName + ".");
-    }
-
-    private static boolean isUniqueViolation(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ConstraintViolationException) {
-                return true;
-            }
-        }
-        return false;
     }
 }
