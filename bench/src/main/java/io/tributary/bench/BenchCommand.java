@@ -116,6 +116,10 @@ public class BenchCommand implements Callable<Integer> {
             description = "With --consumer polling: the pause after a GetRecords that returned nothing.")
     Duration pollInterval;
 
+    @Option(names = "--fan-out-consumers", defaultValue = "1", paramLabel = "<n>",
+            description = "With --consumer subscribe_to_shard: this many registered consumers read every shard at once; each is checked for exactly-once delivery and timed.")
+    int fanOutConsumers;
+
     @Option(names = "--start-position", defaultValue = "LATEST", paramLabel = "latest|trim_horizon",
             description = "Where the subscriptions start.")
     StartPosition startPosition;
@@ -172,7 +176,7 @@ public class BenchCommand implements Callable<Integer> {
         String name = stream.isBlank() ? "bench-" + System.currentTimeMillis() : stream;
         Duration measured = duration != null ? duration : records > 0 ? null : Duration.ofSeconds(30);
         return new BenchSettings(target, tenant, name, shards, producers, batchRecords, recordBytes, window, rate,
-                measured, warmup, records, keys, appendForm, api, endpoint, accessKey, secretKey, apiKey, consumer, pollInterval, startPosition, subscriberCredits, ackTimeout, catchUpTimeout,
+                measured, warmup, records, keys, appendForm, api, endpoint, accessKey, secretKey, apiKey, consumer, pollInterval, fanOutConsumers, startPosition, subscriberCredits, ackTimeout, catchUpTimeout,
                 catchUpMax,
                 progressInterval, verifyRead, verifyData, keepStream, seed);
     }

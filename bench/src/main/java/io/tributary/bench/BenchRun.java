@@ -131,6 +131,7 @@ public final class BenchRun {
         List<ShardConsumer> subscribers = new ArrayList<>();
         List<KinesisClient> kinesisClients = new ArrayList<>();
         List<software.amazon.awssdk.services.kinesis.KinesisAsyncClient> asyncClients = new ArrayList<>();
+        fanOut.clear();
         PositionType position = settings.startPosition() == StartPosition.LATEST ? PositionType.LATEST : PositionType.TRIM_HORIZON;
         try {
             if (settings.consumer() == ConsumerKind.POLLING) {
@@ -151,16 +152,27 @@ public final class BenchRun {
                 asyncClients.add(async);
                 String streamArn = kinesisAdmin.describeStreamSummary(b -> b.streamName(settings.streamName()))
                         .streamDescriptionSummary().streamARN();
-                String consumerArn = kinesisAdmin.registerStreamConsumer(b -> b.streamARN(streamArn)
-                        .consumerName("bench-" + System.currentTimeMillis())).consumer().consumerARN();
-                for (ShardMap.ShardRange shard : shards.shards()) {
-                    io.tributary.bench.load.KinesisFanOutSubscriber subscriber = new io.tributary.bench.load.KinesisFanOutSubscriber(
-                            shard, consumerArn, async, ledger, latencies, stats);
-                    subscriber.start();
-                    subscribers.add(subscriber);
+                long suffix = System.currentTimeMillis();
+                for (int c = 0; c < settings.fanOutConsumers(); c++) {
+                    String consumerName = "bench-" + suffix + "-" + c;
+                    String consumerArn = kinesisAdmin.registerStreamConsumer(b -> b.streamARN(streamArn)
+                            .consumerName(consumerName)).consumer().consumerARN();
+                    // The first consumer feeds the run's own ledger and latencies; every further one its own.
+                    DeliveryLedger receipts = c == 0 ? ledger : new DeliveryLedger(settings.producers());
+                    Latencies own = c == 0 ? latencies : new Latencies();
+                    LoadStats ownStats = c == 0 ? stats : new LoadStats();
+                    if (c > 0) {
+                        fanOut.add(new FanOutConsumer(consumerName, receipts, own));
+                    }
+                    for (ShardMap.ShardRange shard : shards.shards()) {
+                        io.tributary.bench.load.KinesisFanOutSubscriber subscriber = new io.tributary.bench.load.KinesisFanOutSubscriber(
+                                shard, consumerArn, async, receipts, own, ownStats);
+                        subscriber.start();
+                        subscribers.add(subscriber);
+                    }
                 }
-                out.printf("SubscribeToShard sessions open on %d shards through %s (enhanced fan-out consumer %s)%n",
-                        shards.size(), settings.endpoint(), consumerArn);
+                out.printf("SubscribeToShard sessions open on %d shards through %s (%d enhanced fan-out consumer(s))%n",
+                        shards.size(), settings.endpoint(), settings.fanOutConsumers());
             } else {
                 List<ShardSubscriber> pushed = new ArrayList<>();
                 for (ShardMap.ShardRange shard : shards.shards()) {
@@ -223,6 +235,7 @@ public final class BenchRun {
                 }
                 drainNanos = System.nanoTime() - stopped;
                 catchUpNanos = awaitCatchUp(ledger, stats, subscribers);
+                awaitFanOutCatchUp(ledger);
             }
             for (ShardConsumer subscriber : subscribers) {
                 subscriber.close();
@@ -252,6 +265,39 @@ public final class BenchRun {
      * Waits until the subscribers have every acknowledged record, as long as they make progress (a record
      * within --catch-up-timeout) and at most --catch-up-max in all. Returns how long it waited.
      */
+    /** A further enhanced fan-out consumer: what it received and how long each record took to reach it. */
+    private record FanOutConsumer(String name, DeliveryLedger receipts, Latencies latencies) {
+    }
+
+    private final List<FanOutConsumer> fanOut = new ArrayList<>();
+
+    /**
+     * Prints one line per further fan-out consumer (after waiting a bounded time for it to catch up) and
+     * says whether each got every acknowledged record exactly once.
+     */
+    /** Gives the further fan-out consumers the catch-up time the first one had, each, before they are closed. */
+    private void awaitFanOutCatchUp(DeliveryLedger ledger) {
+        for (FanOutConsumer c : fanOut) {
+            long deadline = System.nanoTime() + settings.catchUpMax().toNanos();
+            while (ledger.withReceiptsOf(c.receipts()).summarize().lost() > 0 && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+            }
+        }
+    }
+
+    private boolean reportFanOut(DeliveryLedger ledger) {
+        boolean ok = true;
+        for (FanOutConsumer c : fanOut) {
+            DeliveryLedger.Summary summary = ledger.withReceiptsOf(c.receipts()).summarize();
+            Histogram e2e = c.latencies().endToEndMeasured();
+            out.printf("fan-out consumer   %s: received %,d, lost %,d, duplicated %,d; end-to-end p50 %s p99 %s p99.9 %s%n",
+                    c.name(), summary.receivedUnique(), summary.lost(), summary.duplicated(),
+                    Format.millis(e2e, 50), Format.millis(e2e, 99), Format.millis(e2e, 99.9));
+            ok &= summary.exactlyOnce();
+        }
+        return ok;
+    }
+
     private long awaitCatchUp(DeliveryLedger ledger, LoadStats stats, List<ShardConsumer> subscribers) {
         long start = System.nanoTime();
         long hardDeadline = start + settings.catchUpMax().toNanos();
@@ -355,7 +401,9 @@ public final class BenchRun {
             out.println("PROBLEM: " + problem);
         }
 
-        boolean deliveryOk = delivery.exactlyOnce() && stats.outOfOrder() == 0 && stats.corrupted() == 0 && readOk;
+        boolean fanOutOk = reportFanOut(ledger);
+        boolean deliveryOk = delivery.exactlyOnce() && stats.outOfOrder() == 0 && stats.corrupted() == 0 && readOk
+                && fanOutOk;
         boolean complete = stats.refusedBatchCount() == 0 && stats.unansweredBatches() == 0 && stats.problemCount() == 0
                 && problems.isEmpty() && delivery.acknowledged() > 0;
         int exit;

@@ -31,6 +31,7 @@ public record BenchSettings(
         String apiKey,
         ConsumerKind consumer,
         Duration pollInterval,
+        int fanOutConsumers,
         StartPosition startPosition,
         int subscriberCredits,
         Duration ackTimeout,
@@ -103,6 +104,9 @@ public record BenchSettings(
         require(api != Api.KINESIS || batchRecords <= 500, "--api kinesis sends PutRecords of at most 500 records (--batch-records)");
         require(consumer == ConsumerKind.PUSH || api != Api.GRPC, "--consumer polling and subscribe_to_shard read through the Kinesis API: use them with the gateway (--api kinesis, kinesis_put_record or websocket)");
         require(!pollInterval.isNegative(), "--poll-interval must not be negative");
+        require(fanOutConsumers >= 1, "--fan-out-consumers must be at least 1");
+        require(fanOutConsumers == 1 || consumer == ConsumerKind.SUBSCRIBE_TO_SHARD,
+                "--fan-out-consumers counts enhanced fan-out consumers: use it with --consumer subscribe_to_shard");
         require(subscriberCredits >= 1, "--subscriber-credits must be at least 1, got " + subscriberCredits);
         require(ackTimeout.toMillis() > 0, "--ack-timeout must be positive");
         require(!catchUpTimeout.isNegative(), "--catch-up-timeout must not be negative");

@@ -120,6 +120,27 @@ public final class DeliveryLedger {
         return copy;
     }
 
+    /**
+     * This ledger's acknowledgements and refusals with what another consumer received (recorded in
+     * {@code receipts}, a ledger that saw no acknowledgements): to check each of several consumers.
+     */
+    public DeliveryLedger withReceiptsOf(DeliveryLedger receipts) {
+        DeliveryLedger copy = withAcknowledgementsOnly();
+        synchronized (receipts) {
+            for (int p = 0; p < copy.received.length; p++) {
+                copy.received[p] = (BitSet) receipts.received[p].clone();
+                BitSet both = (BitSet) copy.received[p].clone();
+                both.and(copy.acknowledged[p]);
+                copy.receivedAcknowledged += both.cardinality();
+            }
+            copy.receivedUnique = receipts.receivedUnique;
+            copy.duplicates = receipts.duplicates;
+            copy.foreign = receipts.foreign;
+            copy.duplicateSamples.addAll(receipts.duplicateSamples);
+        }
+        return copy;
+    }
+
     public synchronized Summary summarize() {
         long lost = 0;
         long deliveredThoughRefused = 0;
