@@ -15,7 +15,6 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -30,7 +29,6 @@ import java.util.regex.Pattern;
  * Requests reach it through the gateway, which names the caller's tenant in {@code X-Tributary-Tenant}.
  */
 @Path("/v1/streams/{stream}/consumer-groups")
-@Produces(MediaType.APPLICATION_JSON)
 public class ConsumerGroupResource {
 
     private static final Logger LOG = Logger.getLogger(ConsumerGroupResource.class);
@@ -52,7 +50,7 @@ public class ConsumerGroupResource {
             ObjectNode out = JSON.createObjectNode();
             ArrayNode list = out.putArray("groups");
             views.forEach(v -> list.add(group(v)));
-            return Response.ok(out.toString()).build();
+            return json(out.toString());
         }).onFailure().recoverWithItem(ConsumerGroupResource::error);
     }
 
@@ -63,7 +61,7 @@ public class ConsumerGroupResource {
         if (!validTenant(tenant)) {
             return Uni.createFrom().item(missingTenant());
         }
-        return groups.describe(tenant, stream, group).map(v -> Response.ok(group(v).toString()).build())
+        return groups.describe(tenant, stream, group).map(v -> json(group(v).toString()))
                 .onFailure().recoverWithItem(ConsumerGroupResource::error);
     }
 
@@ -84,7 +82,7 @@ public class ConsumerGroupResource {
         } catch (IllegalArgumentException e) {
             return Uni.createFrom().item(problem(400, "InvalidArgument", e.getMessage()));
         }
-        return groups.reset(tenant, stream, group, position).map(v -> Response.ok(group(v).toString()).build())
+        return groups.reset(tenant, stream, group, position).map(v -> json(group(v).toString()))
                 .onFailure().recoverWithItem(ConsumerGroupResource::error);
     }
 
@@ -147,6 +145,11 @@ public class ConsumerGroupResource {
         }
         g.put("lagRecords", lag);
         return g;
+    }
+
+    /** A JSON answer, written as text (the documents are built with Jackson's tree model here). */
+    private static Response json(String body) {
+        return Response.ok(body).type(MediaType.APPLICATION_JSON).build();
     }
 
     private static boolean validTenant(String tenant) {

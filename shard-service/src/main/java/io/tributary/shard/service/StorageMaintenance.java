@@ -64,7 +64,7 @@ public class StorageMaintenance {
     }
 
     @Scheduled(every = "${tributary.shard.storage.maintenance-interval}", delayed = "10s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> scheduled() {
         return maintain().onFailure().invoke(e -> LOG.warnf(e, "storage maintenance failed; it runs again later"))
                 .onFailure().recoverWithNull();
