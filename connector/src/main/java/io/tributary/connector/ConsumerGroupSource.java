@@ -94,7 +94,7 @@ final class ConsumerGroupSource {
             }
             e.onRequest(n -> drain());
             e.onTermination(this::stop);
-            control.execute(this::heartbeat);
+            control.execute(this::heartbeatLoop);
             control.scheduleWithFixedDelay(this::checkpointAll, config.checkpointIntervalMillis(),
                     config.checkpointIntervalMillis(), TimeUnit.MILLISECONDS);
         }, BackPressureStrategy.ERROR);
@@ -104,6 +104,15 @@ final class ConsumerGroupSource {
     // Membership
     // ------------------------------------------------------------------------------------------------
 
+    /** Heartbeats now and then every interval the service asks for; the only loop a source runs. */
+    private void heartbeatLoop() {
+        heartbeat();
+        if (!stopped) {
+            control.schedule(this::heartbeatLoop, heartbeatMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** One heartbeat: renews the session and applies the shards it answers. */
     private void heartbeat() {
         if (stopped) {
             return;
@@ -116,9 +125,6 @@ final class ConsumerGroupSource {
             apply(r.getLeasesList());
         } catch (RuntimeException e) {
             LOG.warnf("consumer group %s: heartbeat failed (%s); retrying", config.group(), e.getMessage());
-        }
-        if (!stopped) {
-            control.schedule(this::heartbeat, heartbeatMillis, TimeUnit.MILLISECONDS);
         }
     }
 

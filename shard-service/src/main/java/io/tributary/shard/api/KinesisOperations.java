@@ -6,6 +6,7 @@ import io.smallrye.mutiny.Uni;
 import io.tributary.aws.AwsException;
 import io.tributary.aws.AwsRequest;
 import io.tributary.aws.AwsResponses;
+import io.tributary.aws.KinesisConsumerAddress;
 import io.tributary.aws.KinesisStreamAddress;
 import io.tributary.shard.LogRecord;
 import io.tributary.shard.Position;
@@ -399,31 +400,18 @@ public class KinesisOperations {
     // Enhanced fan-out consumers
     // ------------------------------------------------------------------------------------------------
 
-    private static final java.util.regex.Pattern CONSUMER_ARN = java.util.regex.Pattern.compile(
-            "arn:aws[a-z-]*:kinesis:[a-z0-9-]+:([0-9]{12}):stream/([a-zA-Z0-9_.-]{1,128})/consumer/([a-zA-Z0-9_.-]{1,128}):([0-9]{1,20})");
-
-    /** A consumer as a request names it: by ConsumerARN, or by StreamARN and ConsumerName. */
-    private record ConsumerAddress(KinesisStreamAddress stream, String name, long createdAtSeconds) {
-    }
-
-    private static ConsumerAddress consumerAddress(String tenantId, AwsRequest request) {
+    /** A consumer as a request names it: by ConsumerARN, or by StreamARN and ConsumerName (no creation time). */
+    private static KinesisConsumerAddress consumerAddress(String tenantId, AwsRequest request) {
         String arn = request.string("ConsumerARN");
         if (arn != null) {
-            java.util.regex.Matcher m = CONSUMER_ARN.matcher(arn);
-            if (!m.matches()) {
-                throw AwsException.invalidArgument("'" + arn + "' is not the ARN of a stream consumer.");
-            }
-            if (!m.group(1).equals(tenantId)) {
-                throw AwsException.resourceNotFound("Consumer " + arn + " not found.");
-            }
-            return new ConsumerAddress(new KinesisStreamAddress(tenantId, m.group(2)), m.group(3), Long.parseLong(m.group(4)));
+            return KinesisConsumerAddress.ofArn(tenantId, arn);
         }
         String streamArn = request.string("StreamARN");
         String name = request.string("ConsumerName");
         if (streamArn == null || name == null) {
             throw AwsException.invalidArgument("Either ConsumerARN, or StreamARN and ConsumerName, must be provided.");
         }
-        return new ConsumerAddress(KinesisStreamAddress.ofArn(tenantId, streamArn, "streamARN"), name, -1);
+        return new KinesisConsumerAddress(KinesisStreamAddress.ofArn(tenantId, streamArn, "streamARN"), name, -1);
     }
 
     private String consumerArn(String tenantId, StreamConsumerService.StreamConsumer c) {
@@ -451,7 +439,7 @@ public class KinesisOperations {
     }
 
     private Uni<ObjectNode> describeConsumer(String tenantId, AwsRequest request) {
-        ConsumerAddress a = consumerAddress(tenantId, request);
+        KinesisConsumerAddress a = consumerAddress(tenantId, request);
         return consumers.describe(tenantId, a.stream().name(), a.name(), a.createdAtSeconds()).map(c -> {
             ObjectNode d = consumer(tenantId, c);
             d.put("StreamARN", "arn:aws:kinesis:" + config.region() + ":" + tenantId + ":stream/" + c.streamName());
@@ -492,7 +480,7 @@ public class KinesisOperations {
     }
 
     private Uni<ObjectNode> deregisterConsumer(String tenantId, AwsRequest request) {
-        ConsumerAddress a = consumerAddress(tenantId, request);
+        KinesisConsumerAddress a = consumerAddress(tenantId, request);
         return consumers.deregister(tenantId, a.stream().name(), a.name(), a.createdAtSeconds()).map(v -> AwsResponses.object());
     }
 

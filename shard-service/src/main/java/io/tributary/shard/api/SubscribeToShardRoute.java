@@ -8,6 +8,7 @@ import io.tributary.aws.AwsResponses;
 import io.tributary.aws.AwsWireFormat;
 import io.tributary.aws.EventStreamMessage;
 import io.tributary.aws.GatewayHeaders;
+import io.tributary.aws.KinesisConsumerAddress;
 import io.tributary.shard.LogException;
 import io.tributary.shard.LogRecord;
 import io.tributary.shard.Position;
@@ -28,7 +29,6 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.util.UUID;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -50,8 +50,6 @@ public class SubscribeToShardRoute {
     private static final Logger LOG = Logger.getLogger(SubscribeToShardRoute.class);
     private static final String TARGET = KinesisResource.TARGET_PREFIX + "SubscribeToShard";
     private static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
-    private static final Pattern CONSUMER_ARN = Pattern.compile(
-            "arn:aws[a-z-]*:kinesis:[a-z0-9-]+:([0-9]{12}):stream/([a-zA-Z0-9_.-]{1,128})/consumer/([a-zA-Z0-9_.-]{1,128}):([0-9]{1,20})");
     private static final Pattern TENANT = Pattern.compile("[0-9]{12}");
 
     private final SubscriptionService subscriptions;
@@ -113,14 +111,7 @@ public class SubscribeToShardRoute {
     }
 
     private static Target target(String tenant, AwsRequest request) {
-        String arn = request.requiredString("ConsumerARN");
-        Matcher m = CONSUMER_ARN.matcher(arn);
-        if (!m.matches()) {
-            throw AwsException.invalidArgument("'" + arn + "' is not the ARN of a stream consumer.");
-        }
-        if (!m.group(1).equals(tenant)) {
-            throw AwsException.resourceNotFound("Consumer " + arn + " not found.");
-        }
+        KinesisConsumerAddress consumer = KinesisConsumerAddress.ofArn(tenant, request.requiredString("ConsumerARN"));
         String shardId = request.requiredString("ShardId");
         AwsRequest start = request.structure("StartingPosition");
         if (start == null) {
@@ -144,7 +135,7 @@ public class SubscribeToShardRoute {
                     + "' at 'startingPosition.type' failed to satisfy constraint: Member must satisfy enum value set: "
                     + "[AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]");
         };
-        return new Target(m.group(2), m.group(3), Long.parseLong(m.group(4)), shardId, position);
+        return new Target(consumer.stream().name(), consumer.name(), consumer.createdAtSeconds(), shardId, position);
     }
 
     private void start(RoutingContext rc, AwsWireFormat format, String id, Subscription subscription) {
