@@ -15,8 +15,21 @@ import java.util.List;
 public record ShardMap(String tenantId, String streamName, int maxRecordSizeBytes, List<ShardRange> shards,
                        boolean kinesisShardQuotas, long loadedAtNanos, String encryptionType) {
 
-    /** A shard and the inclusive range of 16-byte big-endian hash keys it owns. */
-    public record ShardRange(String shardId, byte[] start, byte[] end) {
+    /**
+     * A shard, the inclusive range of 16-byte big-endian hash keys it owns, and the gRPC endpoint of the
+     * shard-service instance that writes it (empty: the configured shard-service).
+     */
+    public record ShardRange(String shardId, byte[] start, byte[] end, String endpoint) {
+    }
+
+    /** The endpoint writing an open shard of this map, or {@code null} when the map does not hold it. */
+    public String endpointOf(String shardId) {
+        for (ShardRange s : shards) {
+            if (s.shardId().equals(shardId)) {
+                return s.endpoint();
+            }
+        }
+        return null;
     }
 
     /** The shard owning a 16-byte big-endian hash key, or {@code null} when no open shard does. */

@@ -35,6 +35,7 @@ public class LogException extends RuntimeException {
         STORAGE_FAILURE,
         LEASE_LOST,
         GROUP_NOT_FOUND,
-        KEY_UNAVAILABLE
+        KEY_UNAVAILABLE,
+        NOT_OWNER
     }
 }

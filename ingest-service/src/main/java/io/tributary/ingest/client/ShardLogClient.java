@@ -1,6 +1,8 @@
 package io.tributary.ingest.client;
 
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.quarkus.grpc.GrpcClient;
@@ -19,53 +21,89 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Batches to shard-service over a few long-lived {@code Append} streams. A batch's future completes with
- * shard-service's answer (an acknowledgement after commit, or a refusal), or fails when its stream
- * breaks or the answer does not come in time; a broken stream is replaced by the next batch sent on it.
- * How much is in flight is bounded by the caller ({@code InFlightBudget}), not here.
+ * Batches to shard-service over a few long-lived {@code Append} streams per shard-service instance. A
+ * batch goes to the instance that writes its shard (the endpoint from the shard map; empty for the
+ * configured shard-service). A batch's future completes with shard-service's answer (an acknowledgement
+ * after commit, or a refusal), or fails when its stream breaks or the answer does not come in time; a
+ * broken stream is replaced by the next batch sent on it. How much is in flight is bounded by the caller
+ * ({@code InFlightBudget}), not here.
  */
 @ApplicationScoped
 public class ShardLogClient {
 
     private static final Logger LOG = Logger.getLogger(ShardLogClient.class);
+    private static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
-    private final StreamLogGrpc.StreamLogStub stub;
-    private final AppendStream[] streams;
+    private final AppendStream[] configured;
+    private final Map<String, Instance> instances = new ConcurrentHashMap<>();
+    private final int streamsPerInstance;
     private final long timeoutMillis;
     private final AtomicLong batchIds = new AtomicLong();
 
     public ShardLogClient(@GrpcClient("shard") Channel channel, IngestConfig config) {
-        this.stub = StreamLogGrpc.newStub(channel);
-        this.streams = new AppendStream[Math.max(1, config.appends().streams())];
-        for (int i = 0; i < streams.length; i++) {
-            streams[i] = new AppendStream();
-        }
+        this.streamsPerInstance = Math.max(1, config.appends().streams());
+        this.configured = streams(StreamLogGrpc.newStub(channel), streamsPerInstance);
         this.timeoutMillis = config.appends().timeout().toMillis();
     }
 
+    private AppendStream[] streams(StreamLogGrpc.StreamLogStub stub, int n) {
+        AppendStream[] streams = new AppendStream[n];
+        for (int i = 0; i < n; i++) {
+            streams[i] = new AppendStream(stub);
+        }
+        return streams;
+    }
+
     /**
-     * Sends a batch; {@code spread} picks the stream (the same shard always uses the same stream, so its
+     * Sends a batch to the instance at {@code endpoint} ({@code host:port}; empty for the configured
+     * shard-service); {@code spread} picks the stream (the same shard always uses the same stream, so its
      * batches are committed in the order they were sent).
      */
-    public CompletableFuture<AppendResponse> append(AppendRequest.Builder batch, int spread) {
+    public CompletableFuture<AppendResponse> append(String endpoint, AppendRequest.Builder batch, int spread) {
         long id = batchIds.incrementAndGet();
         AppendRequest request = batch.setBatchId(id).build();
+        AppendStream[] streams = endpoint == null || endpoint.isEmpty() ? configured
+                : instances.computeIfAbsent(endpoint, Instance::new).streams;
         return streams[Math.floorMod(spread, streams.length)].send(id, request)
                 .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     @PreDestroy
     void close() {
-        for (AppendStream s : streams) {
+        for (AppendStream s : configured) {
             s.close();
+        }
+        for (Instance i : instances.values()) {
+            for (AppendStream s : i.streams) {
+                s.close();
+            }
+            i.channel.shutdown();
+        }
+    }
+
+    /** A shard-service instance named by the shard map, reached over a channel of its own. */
+    private final class Instance {
+
+        final ManagedChannel channel;
+        final AppendStream[] streams;
+
+        Instance(String endpoint) {
+            this.channel = NettyChannelBuilder.forTarget(endpoint).usePlaintext()
+                    .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
+            this.streams = streams(StreamLogGrpc.newStub(channel), streamsPerInstance);
         }
     }
 
     /** One Append stream and the batches waiting for their answer on it. */
-    private final class AppendStream {
+    private static final class AppendStream {
 
+        private final StreamLogGrpc.StreamLogStub stub;
         private ClientCallStreamObserver<AppendRequest> requests;
         private Map<Long, CompletableFuture<AppendResponse>> pending;
+
+        AppendStream(StreamLogGrpc.StreamLogStub stub) {
+            this.stub = stub;
+        }
 
         synchronized CompletableFuture<AppendResponse> send(long id, AppendRequest request) {
             if (requests == null) {

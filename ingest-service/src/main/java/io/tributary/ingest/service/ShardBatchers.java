@@ -155,9 +155,13 @@ public class ShardBatchers {
         private void send(Closed batch) {
             StreamRef stream = this.stream;
             List<Pending> sent = batch.records();
-            CompletableFuture<AppendResponse> answer = log.append(batch.request(), spread);
+            String endpoint = shardMaps.endpointOf(stream.getTenantId(), stream.getStreamName(), shardId);
+            CompletableFuture<AppendResponse> answer = log.append(endpoint, batch.request(), spread);
             answer.whenComplete((response, error) -> {
                 if (error != null) {
+                    // The instance may be gone: the next batch describes the stream again to find the
+                    // shard's writer. Whether this batch was stored is unknown, so it is not sent again.
+                    shardMaps.invalidate(stream.getTenantId(), stream.getStreamName());
                     fail(sent, "InternalFailure", "shard-service did not answer: " + error.getMessage());
                 } else if (response.hasAck()) {
                     var ack = response.getAck();
@@ -170,9 +174,11 @@ public class ShardBatchers {
                     for (BatchFailureListener l : batch.listeners()) {
                         l.refused(code);
                     }
-                    if (code == ErrorCode.SHARD_CLOSED || code == ErrorCode.WRONG_SHARD || code == ErrorCode.SHARD_NOT_FOUND) {
-                        // Resharding: nothing of the batch was stored, so its records can go to the shards
-                        // that own their keys now.
+                    if (code == ErrorCode.SHARD_CLOSED || code == ErrorCode.WRONG_SHARD || code == ErrorCode.SHARD_NOT_FOUND
+                            || code == ErrorCode.NOT_OWNER) {
+                        // Resharding, or the shard's writer moved to another instance: nothing of the batch
+                        // was stored, so its records can go to the shards that own their keys now, on the
+                        // instances that write them now.
                         reroute(stream, sent, response.getError().getMessage());
                         return;
                     }

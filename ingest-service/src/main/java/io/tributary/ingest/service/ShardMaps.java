@@ -51,6 +51,16 @@ public class ShardMaps {
                 .onFailure().transform(ShardMaps::asAwsError);
     }
 
+    /**
+     * The shard-service endpoint that writes a shard according to the cached map (empty: the configured
+     * shard-service, which takes the shard or says who has it).
+     */
+    public String endpointOf(String tenantId, String streamName, String shardId) {
+        ShardMap cached = maps.get(key(tenantId, streamName));
+        String endpoint = cached == null ? null : cached.endpointOf(shardId);
+        return endpoint == null ? "" : endpoint;
+    }
+
     /** Forgets a stream's map: the next record routed to it describes the stream again. */
     public void invalidate(String tenantId, String streamName) {
         maps.remove(key(tenantId, streamName));
@@ -65,7 +75,7 @@ public class ShardMaps {
         for (Shard s : d.getShardsList()) {
             if (s.getEndingSequenceNumber().isEmpty()) {
                 open.add(new ShardMap.ShardRange(s.getShardId(), ShardMap.toBytes(new BigInteger(s.getStartingHashKey())),
-                        ShardMap.toBytes(new BigInteger(s.getEndingHashKey()))));
+                        ShardMap.toBytes(new BigInteger(s.getEndingHashKey())), s.getOwnerEndpoint()));
             }
         }
         open.sort(Comparator.comparing(ShardMap.ShardRange::start, java.util.Arrays::compareUnsigned));

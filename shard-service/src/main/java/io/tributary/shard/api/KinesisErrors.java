@@ -24,7 +24,7 @@ final class KinesisErrors {
                      WRONG_SHARD, SHARD_CLOSED -> AwsException.invalidArgument(e.getMessage());
                 case LIMIT_EXCEEDED -> AwsException.limitExceeded(e.getMessage());
                 case KEY_UNAVAILABLE -> new AwsException("KMSNotFoundException", 400, e.getMessage());
-                case UNAVAILABLE -> AwsException.serviceUnavailable(e.getMessage());
+                case UNAVAILABLE, NOT_OWNER -> AwsException.serviceUnavailable(e.getMessage());
                 case STORAGE_FAILURE -> AwsException.internalFailure(e.getMessage());
             };
         }

@@ -27,6 +27,35 @@ public interface ShardServiceConfig {
 
     Encryption encryption();
 
+    Ownership ownership();
+
+    /** Shard ownership between instances sharing one PostgreSQL: write leases and failover. */
+    interface Ownership {
+        /**
+         * This instance's gRPC endpoint as other services reach it ({@code host:port}); by default
+         * {@code localhost} and the gRPC server port, right for instances on one machine.
+         */
+        java.util.Optional<String> advertisedEndpoint();
+
+        /** How often the instance tells the others it is alive and checks its leases. */
+        @WithDefault("1s")
+        Duration renewInterval();
+
+        /**
+         * An instance that has not renewed for this long is dead: any other instance may take its shards.
+         * Also the longest time a shard of a killed instance has no writer, plus one renew interval.
+         */
+        @WithDefault("4s")
+        Duration leaseDuration();
+
+        /**
+         * How often a subscription to a shard owned by another instance looks for new records in storage
+         * (subscriptions on the owner are woken by each commit instead).
+         */
+        @WithDefault("100ms")
+        Duration followInterval();
+    }
+
     interface Encryption {
         /**
          * The key ring: master keys as {@code id=base64-of-32-bytes} pairs separated by {@code ;}. Streams

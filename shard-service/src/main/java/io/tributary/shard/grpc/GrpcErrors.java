@@ -48,7 +48,7 @@ final class GrpcErrors {
                     Status.INVALID_ARGUMENT;
             case STREAM_NOT_ACTIVE, WRONG_SHARD, SHARD_CLOSED, LEASE_LOST, KEY_UNAVAILABLE -> Status.FAILED_PRECONDITION;
             case LIMIT_EXCEEDED -> Status.RESOURCE_EXHAUSTED;
-            case UNAVAILABLE, STORAGE_FAILURE -> Status.UNAVAILABLE;
+            case UNAVAILABLE, STORAGE_FAILURE, NOT_OWNER -> Status.UNAVAILABLE;
         };
         Metadata trailers = new Metadata();
         trailers.put(ERROR_CODE, code(e.reason()).name());

@@ -55,7 +55,6 @@ public class AppendService {
     private final CommitPipeline[] pipelines;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final Queue<Runnable> roomWaiters = new ConcurrentLinkedQueue<>();
-    private final long writerEpoch = System.currentTimeMillis();
     private final LongCounter appendedRecords;
     private final LongCounter appendedBytes;
     private final LongCounter commits;
@@ -63,9 +62,12 @@ public class AppendService {
 
     private final ShardClock clock;
     private final KeyRing keyRing;
+    private final ShardOwnership ownership;
 
     public AppendService(StreamCatalog catalog, ShardLogs logs, BatchRepository repository,
-                         ShardServiceConfig config, Meter meter, ShardClock clock, KeyRing keyRing) {
+                         ShardServiceConfig config, Meter meter, ShardClock clock, KeyRing keyRing,
+                         ShardOwnership ownership) {
+        this.ownership = ownership;
         this.clock = clock;
         this.keyRing = keyRing;
         this.catalog = catalog;
@@ -117,6 +119,11 @@ public class AppendService {
 
     private void appendTo(StreamInfo stream, String shardId, AppendBatch batch, String traceparent,
                           AppendCallback callback, boolean cached) {
+        ShardInfo target = stream.shard(shardId);
+        if (target != null && target.isOpen() && stream.status() == StreamStatus.ACTIVE && logs.owned(target) == null) {
+            acquireThenAppend(stream, target, batch, traceparent, callback);
+            return;
+        }
         Pending pending;
         try {
             pending = prepare(stream, shardId, batch, traceparent, callback);
@@ -149,6 +156,31 @@ public class AppendService {
         toLog(pending, callback);
     }
 
+    /**
+     * The shard is not written by this instance yet: takes its write lease, then looks at the stream again
+     * before appending, since another instance may have changed it (resharded, encrypted) meanwhile.
+     */
+    private void acquireThenAppend(StreamInfo stream, ShardInfo target, AppendBatch batch, String traceparent,
+                                   AppendCallback callback) {
+        logs.acquire(target).chain(l -> catalog.load(stream.tenantId(), stream.name())).subscribe().with(fresh -> {
+            if (fresh == null) {
+                refuse(callback, StreamCatalog.notFound(stream.tenantId(), stream.name()));
+                return;
+            }
+            ShardInfo now = fresh.shard(target.shardId());
+            if (now != null && now.isOpen() && fresh.status() == StreamStatus.ACTIVE && logs.owned(now) == null) {
+                refuse(callback, notOwner(target));
+                return;
+            }
+            appendTo(fresh, target.shardId(), batch, traceparent, callback, false);
+        }, e -> refuse(callback, StorageErrors.asLogException(e)));
+    }
+
+    private static LogException notOwner(ShardInfo shard) {
+        return new LogException(Reason.NOT_OWNER, "Shard " + shard.shardId() + " is not written by this shard-service"
+                + " instance (its write lease moved on); nothing was stored: describe the stream again and send the batch to its owner.");
+    }
+
     /** The stored form of an encrypted stream's batch; the tail keeps the records in the clear. */
     private void encrypt(Pending pending, javax.crypto.SecretKey key, long dataKeyId) {
         pending.dataKeyId = dataKeyId;
@@ -156,12 +188,12 @@ public class AppendService {
     }
 
     private void toLog(Pending pending, AppendCallback callback) {
-        ShardLog log = logs.loaded(pending.shard);
-        if (log != null) {
-            enqueue(pending, log);
+        ShardLog log = logs.owned(pending.shard);
+        if (log == null) {
+            refuse(callback, notOwner(pending.shard));
             return;
         }
-        logs.load(pending.shard).subscribe().with(l -> enqueue(pending, l), e -> refuse(callback, StorageErrors.asLogException(e)));
+        enqueue(pending, log);
     }
 
     private void enqueue(Pending pending, ShardLog log) {
@@ -339,6 +371,7 @@ public class AppendService {
         AppendCallback callback;
         long firstPosition;
         long arrivalMillis;
+        long epoch;
     }
 
     /** Commits the batches of its shards in groups, one group in flight at a time. */
@@ -381,30 +414,34 @@ public class AppendService {
             for (java.util.Iterator<Pending> it = group.iterator(); it.hasNext(); ) {
                 Pending p = it.next();
                 ShardLog log = p.log;
-                if (!log.admit()) {
-                    // Sealed by a split or merge after the batch was checked: it must go to a child shard.
+                ShardLog.Admission admission = log.admit(p.count);
+                if (admission != ShardLog.Admission.ADMITTED) {
+                    // Sealed by a split or merge after the batch was checked (it must go to a child shard),
+                    // or the write lease was lost meanwhile.
                     it.remove();
                     if (refused == null) {
                         refused = new ArrayList<>();
                     }
                     refused.add(p);
+                    p.epoch = admission == ShardLog.Admission.SEALED ? -1 : -2;
                     continue;
                 }
-                p.firstPosition = log.nextPosition;
-                log.nextPosition += p.count;
+                p.firstPosition = log.admittedFirst;
+                p.epoch = log.admittedEpoch;
                 // Arrival times never go backwards within a shard, so AT_TIMESTAMP reads stay ordered.
                 p.arrivalMillis = Math.max(now, log.lastArrivalMillis);
                 log.lastArrivalMillis = p.arrivalMillis;
                 rows.add(new BatchRow(p.shard.shardKey(), p.firstPosition, p.firstPosition + p.count - 1,
-                        p.arrivalMillis, p.count, writerEpoch, p.traceparent, p.stored == null ? p.payload : p.stored,
+                        p.arrivalMillis, p.count, p.epoch, p.traceparent, p.stored == null ? p.payload : p.stored,
                         p.retentionTier, p.dataKeyId));
             }
             if (refused != null) {
                 long refusedBytes = 0;
                 for (Pending p : refused) {
                     refusedBytes += p.bytes;
-                    p.callback.failed(new LogException(Reason.SHARD_CLOSED, "Shard " + p.shard.shardId()
-                            + " was closed by resharding; send the records to the shard that now owns their hash keys."));
+                    p.callback.failed(p.epoch == -1 ? new LogException(Reason.SHARD_CLOSED, "Shard " + p.shard.shardId()
+                            + " was closed by resharding; send the records to the shard that now owns their hash keys.")
+                            : notOwner(p.shard));
                 }
                 groupBytes -= refusedBytes;
                 released(refusedBytes);
@@ -436,6 +473,10 @@ public class AppendService {
                 commitNext();
             }, e -> {
                 LogException error = StorageErrors.asLogException(e);
+                if (error.reason() == Reason.NOT_OWNER) {
+                    // The fence refused a batch: some lease of this instance moved on; find out which now.
+                    ownership.fenced();
+                }
                 for (Pending p : group) {
                     p.log.settled();
                     p.callback.failed(error);

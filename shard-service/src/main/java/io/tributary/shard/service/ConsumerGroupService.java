@@ -293,7 +293,7 @@ public class ConsumerGroupService {
         if (row.finished) {
             return Uni.createFrom().item(0L);
         }
-        return logs.load(shard).map(log -> {
+        return logs.forRead(shard).map(log -> {
             long from = row.checkpointPosition == null ? shard.startingPosition() : row.checkpointPosition + 1;
             return Math.max(0, log.committedNext() - from);
         });

@@ -64,8 +64,8 @@ public class ReadService {
                                 + " does not exist."));
             }
             ShardLog log = logs.loaded(shard);
-            return log != null ? Uni.createFrom().item(opened(stream, shard, log))
-                    : logs.load(shard).map(l -> opened(stream, shard, l));
+            return log != null && log.writerEpoch() >= 0 ? Uni.createFrom().item(opened(stream, shard, log))
+                    : logs.forRead(shard).map(l -> opened(stream, shard, l));
         });
     }
 

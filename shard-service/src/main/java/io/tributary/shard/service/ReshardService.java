@@ -1,6 +1,7 @@
 package io.tributary.shard.service;
 
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.tributary.shard.HashKeyRange;
 import io.tributary.shard.LogException;
@@ -173,10 +174,40 @@ public class ReshardService {
                 throw new LogException(Reason.STREAM_NOT_FOUND, "Stream " + snapshot.name() + " under account "
                         + snapshot.tenantId() + " not found.");
             }
-            return shards.findByStream(stream.id).chain(rows -> shards.countOpenShards(stream.tenantId)
-                    .chain(openInAccount -> apply(stream, rows, openInAccount, plan, endings)));
+            return fence(snapshot, plan, endings).chain(fenced -> shards.findByStream(stream.id)
+                    .chain(rows -> shards.countOpenShards(stream.tenantId)
+                            .chain(openInAccount -> apply(stream, rows, openInAccount, plan, fenced))));
         });
     }
+
+    /**
+     * Takes the write lease of every shard the plan closes away from whichever instance holds it (the
+     * epoch moves on, so none of its appends can commit after this change), then reads where each ends in
+     * storage: an owner on another instance was not sealed here, so its last committed batch sets the end.
+     */
+    private Uni<Map<Integer, Long>> fence(StreamInfo snapshot, ReshardPlan plan, Map<Integer, Long> endings) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (ReshardPlan.Node n : plan.closedExisting()) {
+            ShardInfo shard = snapshot.shard(io.tributary.shard.ShardIds.format(n.existingIndex()));
+            chain = chain.chain(() -> Panache.getSession().chain(session -> session.createNativeQuery(FENCE)
+                            .setParameter(1, shard.shardKey()).executeUpdate()
+                            .chain(() -> session.createNativeQuery(LAST_POSITION, Long.class)
+                                    .setParameter(1, shard.shardKey()).getSingleResultOrNull())))
+                    .invoke(last -> {
+                        if (last != null) {
+                            endings.merge(n.existingIndex(), last + 1, Math::max);
+                        }
+                    })
+                    .replaceWithVoid();
+        }
+        return chain.map(v -> endings);
+    }
+
+    private static final String FENCE = """
+            INSERT INTO shard_leases (shard_key, owner_id, epoch, acquired_at) VALUES (?1, NULL, 1, now())
+            ON CONFLICT (shard_key) DO UPDATE SET owner_id = NULL, epoch = shard_leases.epoch + 1, acquired_at = now()
+            """;
+    private static final String LAST_POSITION = "SELECT max(last_position) FROM record_batches WHERE shard_key = ?1";
 
     private Uni<StreamInfo> apply(StreamEntity stream, List<ShardEntity> rows, long openInAccount, ReshardPlan plan,
                                   Map<Integer, Long> endings) {

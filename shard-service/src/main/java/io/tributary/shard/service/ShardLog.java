@@ -16,7 +16,12 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li>Writer state ({@link #nextPosition}, {@link #lastArrivalMillis}) is touched only by the commit
- *       pipeline that owns the shard, one group at a time.</li>
+ *       pipeline that owns the shard, one group at a time, and by {@link #becomeOwner} while no batch of
+ *       the shard can be admitted.</li>
+ *   <li>Ownership: the log is the <em>owner</em> while this instance holds the shard's write lease
+ *       ({@link #writerEpoch} is its epoch): batches are admitted and every commit wakes subscribers.
+ *       Otherwise it is a <em>follower</em>: nothing is admitted, and the committed head advances only when
+ *       storage is asked ({@link #follow}).</li>
  *   <li>Committed state (head, tail, waiters) is guarded by this object's monitor: the tail holds the most
  *       recently committed batches, bounded in bytes, so live readers and subscribers never query
  *       PostgreSQL.</li>
@@ -48,6 +53,15 @@ final class ShardLog {
     private int uncommitted;
     private List<Runnable> drainWaiters = new ArrayList<>();
     private volatile List<ShardInfo> children;
+
+    // Ownership, guarded by this object's monitor: the epoch of this instance's write lease, or -1.
+    private long writerEpoch = -1;
+    /** Set by {@link #admit} for the pipeline thread that called it: first position and epoch of the batch. */
+    long admittedFirst;
+    long admittedEpoch;
+
+    /** What {@link #admit} decided. */
+    enum Admission { ADMITTED, SEALED, NOT_OWNED }
 
     ShardLog(ShardInfo shard, long lastCommittedPosition, long lastArrivalMillis, long tailLimitBytes,
              long totalLimitBytes, java.util.concurrent.atomic.AtomicLong totalTailBytes) {
@@ -142,6 +156,11 @@ final class ShardLog {
         if (tail.isEmpty() || tail.firstKey() > from) {
             return null;
         }
+        TailBatch newest = tail.lastEntry().getValue();
+        if (from >= newest.firstPosition() + newest.count()) {
+            // A follower: storage holds records the tail never saw.
+            return null;
+        }
         Long startKey = tail.floorKey(from);
         List<LogRecord> out = new ArrayList<>(Math.min(maxRecords, 1024));
         long bytes = 0;
@@ -205,15 +224,88 @@ final class ShardLog {
     }
 
     /**
-     * Lets the commit pipeline give positions to one more batch, unless the shard is sealed. Every
+     * Lets the commit pipeline give positions to one more batch of {@code count} records, unless the shard
+     * is sealed or this instance does not own it; when admitted, {@link #admittedFirst} and
+     * {@link #admittedEpoch} tell the caller its positions and the lease epoch it is written under. Every
      * admitted batch must be {@link #settled} once its commit returned, whatever the outcome.
      */
-    synchronized boolean admit() {
+    synchronized Admission admit(int count) {
         if (sealed) {
-            return false;
+            return Admission.SEALED;
+        }
+        if (writerEpoch < 0) {
+            return Admission.NOT_OWNED;
         }
         uncommitted++;
-        return true;
+        admittedFirst = nextPosition;
+        admittedEpoch = writerEpoch;
+        nextPosition += count;
+        return Admission.ADMITTED;
+    }
+
+    /** The epoch of this instance's write lease of the shard, or -1 when the log is a follower. */
+    synchronized long writerEpoch() {
+        return writerEpoch;
+    }
+
+    /**
+     * This instance took the shard's write lease at {@code epoch}; {@code lastCommittedPosition} was read
+     * from storage after the lease committed, so positions continue right after the previous owner's.
+     */
+    void becomeOwner(long epoch, long lastCommittedPosition, long lastArrival) {
+        List<Runnable> toWake = null;
+        synchronized (this) {
+            writerEpoch = epoch;
+            nextPosition = Math.max(lastCommittedPosition + 1, shard.startingPosition());
+            lastArrivalMillis = Math.max(lastArrivalMillis, lastArrival);
+            if (!tail.isEmpty()) {
+                TailBatch last = tail.lastEntry().getValue();
+                if (last.firstPosition() + last.count() != nextPosition) {
+                    // Another instance appended meanwhile: the tail no longer reaches the head.
+                    releaseTail();
+                }
+            }
+            if (nextPosition > committedNext) {
+                committedNext = nextPosition;
+                headArrivalMillis = lastArrival;
+                toWake = waiters;
+                waiters = new ArrayList<>();
+            }
+        }
+        if (toWake != null) {
+            toWake.forEach(Runnable::run);
+        }
+    }
+
+    /** The write lease at {@code epoch} is lost: nothing more is admitted until the shard is owned again. */
+    synchronized void becomeFollower(long epoch) {
+        if (writerEpoch == epoch || epoch < 0) {
+            writerEpoch = -1;
+        }
+    }
+
+    /**
+     * A follower learns the last committed position from storage; subscribers waiting for records up to
+     * there wake up. Ignored while this instance owns the shard (its own commits are the truth).
+     */
+    void follow(long lastCommittedPosition, long lastArrival) {
+        List<Runnable> toWake;
+        synchronized (this) {
+            if (writerEpoch >= 0 || lastCommittedPosition + 1 <= committedNext) {
+                return;
+            }
+            committedNext = lastCommittedPosition + 1;
+            headArrivalMillis = lastArrival;
+            toWake = waiters;
+            waiters = new ArrayList<>();
+        }
+        toWake.forEach(Runnable::run);
+    }
+
+    private void releaseTail() {
+        totalTailBytes.addAndGet(-tailBytes);
+        tailBytes = 0;
+        tail.clear();
     }
 
     /** The commit of an admitted batch returned (committed or failed). */
@@ -291,9 +383,7 @@ final class ShardLog {
 
     /** Gives the tail's memory back (the shard is no longer served here). */
     synchronized void release() {
-        totalTailBytes.addAndGet(-tailBytes);
-        tailBytes = 0;
-        tail.clear();
+        releaseTail();
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.tributary.shard.service;
 
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import io.tributary.shard.HashKeyRange;
 import io.tributary.shard.LogException;
@@ -28,7 +27,10 @@ public class StreamCatalog {
     private final StreamRepository streamRepository;
     private final ShardRepository shardRepository;
 
-    public StreamCatalog(StreamRepository streamRepository, ShardRepository shardRepository) {
+    private final io.vertx.core.Vertx vertx;
+
+    public StreamCatalog(StreamRepository streamRepository, ShardRepository shardRepository, io.vertx.core.Vertx vertx) {
+        this.vertx = vertx;
         this.streamRepository = streamRepository;
         this.shardRepository = shardRepository;
     }
@@ -47,8 +49,35 @@ public class StreamCatalog {
         return load(tenantId, name).onItem().ifNull().failWith(() -> notFound(tenantId, name));
     }
 
-    @WithSession
+    /**
+     * Reads the stream from PostgreSQL (always a new query, so it sees every change committed before the
+     * call) and caches it. Each load runs in a session of its own on a context of its own, so loads started
+     * together from one connection's context (an append stream carrying batches of several streams) never
+     * share a session.
+     */
     Uni<StreamInfo> load(String tenantId, String name) {
+        return Uni.createFrom().emitter(em -> {
+            io.vertx.core.Context current = io.vertx.core.Vertx.currentContext();
+            io.vertx.core.Context own = io.smallrye.common.vertx.VertxContext.createNewDuplicatedContext(
+                    current != null ? current : vertx.getOrCreateContext());
+            io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle.setContextSafe(own, true);
+            // The caller carries on where it was, on its own context.
+            own.runOnContext(v -> io.quarkus.hibernate.reactive.panache.Panache.withSession(() -> query(tenantId, name))
+                    .subscribe().with(
+                            info -> back(current, () -> em.complete(info)),
+                            failure -> back(current, () -> em.fail(failure))));
+        });
+    }
+
+    private static void back(io.vertx.core.Context context, Runnable task) {
+        if (context == null) {
+            task.run();
+        } else {
+            context.runOnContext(v -> task.run());
+        }
+    }
+
+    private Uni<StreamInfo> query(String tenantId, String name) {
         return streamRepository.findByName(tenantId, name).chain(stream -> {
             if (stream == null) {
                 return Uni.createFrom().nullItem();

@@ -25,8 +25,10 @@ public class BatchRepository {
     private static final String INSERT = """
             INSERT INTO record_batches (shard_key, first_position, last_position, first_arrival, last_arrival,
                                         record_count, writer_epoch, traceparent, payload, retention_tier, data_key_id)
-            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[], $4::timestamptz[],
-                                 $5::int[], $6::bigint[], $7::text[], $8::bytea[], $9::int[], $10::bigint[])
+            SELECT k, f, l, a, a, c, e, t, p, r, d
+            FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::int[], $6::bigint[],
+                        $7::text[], $8::bytea[], $9::int[], $10::bigint[]) AS b(k, f, l, a, c, e, t, p, r, d)
+            WHERE shard_lease_holds(k, e)
             """;
     private static final String HEAD = """
             SELECT last_position, last_arrival FROM record_batches
@@ -55,7 +57,9 @@ public class BatchRepository {
 
     /**
      * Inserts batches in one statement, hence one transaction: all of them are committed (the WAL flushed)
-     * when the returned {@code Uni} completes, or none of them.
+     * when the returned {@code Uni} completes, or none of them. Each batch passes the lease fence with its
+     * writer epoch: if any shard's lease moved on, the statement fails with SQLSTATE {@code TRB01} and
+     * nothing is stored.
      */
     public Uni<Void> insert(List<BatchRow> rows) {
         int n = rows.size();

@@ -1,0 +1,296 @@
+package io.tributary.shard.service;
+
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.tributary.shard.config.ShardServiceConfig;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
+
+/**
+ * Which shard-service instance may append to which shard.
+ *
+ * <p>Every instance keeps a row in {@code shard_service_instances} alive (renewed every
+ * {@code ownership.renew-interval}; dead once not renewed for {@code ownership.lease-duration}). A shard's
+ * write lease ({@code shard_leases}) names its owner and a fencing epoch; every batch is inserted through
+ * the fence {@code shard_lease_holds(shard, epoch)}, which share-locks the lease row until the batch
+ * commits. So:
+ * <ul>
+ *   <li>a lease is taken ({@link #claim}) only when it is free, its owner is dead, or it is already ours,
+ *       and taking it raises the epoch: appends of the previous owner still in flight finish first (the
+ *       takeover waits for their lock), later ones fail the fence and are never stored;</li>
+ *   <li>the new owner reads the shard's last committed position only after its claim committed, so it
+ *       continues exactly after the last batch of the previous owner: no position is given twice.</li>
+ * </ul>
+ * Shards are claimed on the first append that reaches an instance (ingest-service sends a shard without
+ * owner to one live instance chosen by rendezvous hashing, so they spread), and the shards of a dead
+ * instance are taken over by the live ones within one renew interval after its lease expired, each live
+ * instance taking those that hash to it. An instance that stops cleanly frees its leases at once.
+ */
+@ApplicationScoped
+public class ShardOwnership {
+
+    private static final Logger LOG = Logger.getLogger(ShardOwnership.class);
+
+    private static final String HEARTBEAT = """
+            INSERT INTO shard_service_instances (instance_id, grpc_endpoint, started_at, expires_at)
+            VALUES ($1, $2, now(), now() + make_interval(secs => $3))
+            ON CONFLICT (instance_id) DO UPDATE SET expires_at = excluded.expires_at, grpc_endpoint = excluded.grpc_endpoint
+            """;
+    private static final String HELD = "SELECT shard_key, epoch FROM shard_leases WHERE owner_id = $1";
+    private static final String CLAIM = """
+            INSERT INTO shard_leases AS l (shard_key, owner_id, epoch, acquired_at)
+            SELECT $1, $2, 1, now() WHERE EXISTS (SELECT 1 FROM shards s WHERE s.shard_key = $1 AND s.ending_position IS NULL)
+            ON CONFLICT (shard_key) DO UPDATE SET owner_id = excluded.owner_id, epoch = l.epoch + 1, acquired_at = now()
+            WHERE l.owner_id IS NULL OR l.owner_id = excluded.owner_id
+               OR NOT EXISTS (SELECT 1 FROM shard_service_instances i WHERE i.instance_id = l.owner_id AND i.expires_at > now())
+            RETURNING epoch
+            """;
+    private static final String ORPHANS = """
+            SELECT l.shard_key FROM shard_leases l JOIN shards s ON s.shard_key = l.shard_key AND s.ending_position IS NULL
+            WHERE l.owner_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM shard_service_instances i WHERE i.instance_id = l.owner_id AND i.expires_at > now())
+            """;
+    private static final String LIVE = """
+            SELECT instance_id, grpc_endpoint FROM shard_service_instances WHERE expires_at > now() ORDER BY instance_id
+            """;
+    private static final String OWNERS = """
+            SELECT l.shard_key, i.grpc_endpoint FROM shard_leases l
+            JOIN shard_service_instances i ON i.instance_id = l.owner_id AND i.expires_at > now()
+            WHERE l.shard_key = ANY($1)
+            """;
+    private static final String RELEASE = "UPDATE shard_leases SET owner_id = NULL WHERE owner_id = $1";
+    private static final String LEAVE = "DELETE FROM shard_service_instances WHERE instance_id = $1";
+    private static final String FORGET_DEAD = "DELETE FROM shard_service_instances WHERE expires_at < now() - interval '1 day'";
+
+    private final String instanceId = UUID.randomUUID().toString();
+    private final String endpoint;
+    private final Pool pool;
+    private final Vertx vertx;
+    private final ShardServiceConfig.Ownership config;
+    /** Shards whose lease this instance holds, with the epoch it appends under. */
+    private final ConcurrentHashMap<Long, Long> held = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Uni<Long>> claiming = new ConcurrentHashMap<>();
+    private final List<LongConsumer> lostListeners = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean checking = new AtomicBoolean();
+    private volatile boolean running;
+    private long timer = -1;
+
+    public ShardOwnership(Pool pool, Vertx vertx, ShardServiceConfig config) {
+        this.pool = pool;
+        this.vertx = vertx;
+        this.config = config.ownership();
+        this.endpoint = config.ownership().advertisedEndpoint().orElseGet(() -> "localhost:" + grpcPort());
+    }
+
+    private static int grpcPort() {
+        var cfg = ConfigProvider.getConfig();
+        String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.grpc.server.test-port" : "quarkus.grpc.server.port";
+        return cfg.getOptionalValue(key, Integer.class).orElse(9000);
+    }
+
+    /** This instance's id in {@code shard_service_instances}. */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** This instance's gRPC endpoint as advertised to writers. */
+    public String endpoint() {
+        return endpoint;
+    }
+
+    void onStart(@Observes @Priority(10) StartupEvent event) {
+        // Registered before anything is served, so the first claim already finds this instance live.
+        heartbeat().await().atMost(Duration.ofSeconds(30));
+        running = true;
+        timer = vertx.setPeriodic(config.renewInterval().toMillis(), id -> tick());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        running = false;
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+        List<Long> mine = new ArrayList<>(held.keySet());
+        held.clear();
+        mine.forEach(this::notifyLost);
+        // Frees the leases at once, so other instances need not wait for them to expire.
+        try {
+            pool.preparedQuery(RELEASE).execute(Tuple.of(instanceId))
+                    .chain(() -> pool.preparedQuery(LEAVE).execute(Tuple.of(instanceId)))
+                    .await().atMost(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not free the shard leases of instance %s at shutdown (they expire by themselves): %s",
+                    instanceId, e.getMessage());
+        }
+    }
+
+    /** Runs {@code listener} with the shard key whenever this instance loses a shard's lease. */
+    public void onLost(LongConsumer listener) {
+        lostListeners.add(listener);
+    }
+
+    /** The epoch this instance appends to a shard under, or -1 when it does not hold the shard's lease. */
+    public long epoch(long shardKey) {
+        Long e = held.get(shardKey);
+        return e == null ? -1 : e;
+    }
+
+    /**
+     * Takes the write lease of an open shard if it is free, its owner is dead, or this instance holds it.
+     *
+     * @return the new epoch, or -1 when a live instance owns the shard or the shard is not open
+     */
+    public Uni<Long> claim(long shardKey) {
+        return claiming.computeIfAbsent(shardKey, k -> pool.preparedQuery(CLAIM).execute(Tuple.of(k, instanceId))
+                .map(rows -> {
+                    var it = rows.iterator();
+                    if (!it.hasNext()) {
+                        return -1L;
+                    }
+                    long epoch = it.next().getLong(0);
+                    held.put(k, epoch);
+                    LOG.debugf("instance %s took shard %d at epoch %d", instanceId, k, epoch);
+                    return epoch;
+                })
+                .eventually(() -> {
+                    claiming.remove(k);
+                })
+                .memoize().indefinitely());
+    }
+
+    /**
+     * Where writers send each of the given open shards: the gRPC endpoint of the live instance holding
+     * its lease, or, for a shard without a live owner, of the live instance rendezvous hashing gives it to
+     * (the one that also takes it over when its owner died). Shards are missing when no instance is live.
+     */
+    public Uni<Map<Long, String>> routes(List<Long> shardKeys) {
+        return pool.preparedQuery(OWNERS).execute(Tuple.of(shardKeys.toArray(new Long[0]))).chain(owned ->
+                pool.preparedQuery(LIVE).execute().map(live -> {
+                    Map<String, String> endpoints = new java.util.LinkedHashMap<>();
+                    for (Row row : live) {
+                        endpoints.put(row.getString(0), row.getString(1));
+                    }
+                    List<String> ids = new ArrayList<>(endpoints.keySet());
+                    Map<Long, String> out = new HashMap<>();
+                    for (Row row : owned) {
+                        out.put(row.getLong(0), row.getString(1));
+                    }
+                    for (Long key : shardKeys) {
+                        if (!out.containsKey(key)) {
+                            String id = io.tributary.shard.Rendezvous.pick(Long.toString(key), ids);
+                            if (id != null) {
+                                out.put(key, endpoints.get(id));
+                            }
+                        }
+                    }
+                    return out;
+                }));
+    }
+
+    /**
+     * An append was refused by the fence: some lease of this instance moved on. Checks every lease now
+     * instead of at the next renewal.
+     */
+    public void fenced() {
+        check();
+    }
+
+    private void tick() {
+        if (running) {
+            check();
+        }
+    }
+
+    /** One renewal: stay live, notice leases lost meanwhile, take over the shards of dead instances. */
+    private void check() {
+        if (!checking.compareAndSet(false, true)) {
+            return;
+        }
+        heartbeat()
+                .chain(this::reconcile)
+                .chain(this::takeOver)
+                .eventually(() -> checking.set(false))
+                .subscribe().with(v -> {
+                }, e -> LOG.warnf("Shard lease renewal of instance %s failed: %s", instanceId, e.getMessage()));
+    }
+
+    private Uni<Void> heartbeat() {
+        double seconds = config.leaseDuration().toMillis() / 1000.0;
+        return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(instanceId, endpoint, seconds)).replaceWithVoid();
+    }
+
+    /** Drops the leases whose row no longer names this instance at the epoch it appends under. */
+    private Uni<Void> reconcile() {
+        return pool.preparedQuery(HELD).execute(Tuple.of(instanceId)).map(rows -> {
+            Map<Long, Long> inStorage = new HashMap<>();
+            for (Row row : rows) {
+                inStorage.put(row.getLong(0), row.getLong(1));
+            }
+            for (Map.Entry<Long, Long> e : held.entrySet()) {
+                Long stored = inStorage.get(e.getKey());
+                if (stored == null || !stored.equals(e.getValue())) {
+                    if (held.remove(e.getKey(), e.getValue())) {
+                        LOG.infof("instance %s lost the write lease of shard %d", instanceId, e.getKey());
+                        notifyLost(e.getKey());
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Claims the open shards of dead instances that rendezvous hashing gives to this instance. */
+    private Uni<Void> takeOver() {
+        return pool.preparedQuery(ORPHANS).execute().chain(orphans -> {
+            if (orphans.size() == 0) {
+                return Uni.createFrom().voidItem();
+            }
+            return pool.preparedQuery(LIVE).execute().chain(live -> {
+                List<String> ids = new ArrayList<>();
+                for (Row row : live) {
+                    ids.add(row.getString(0));
+                }
+                List<Uni<Long>> claims = new ArrayList<>();
+                for (Row row : orphans) {
+                    long shardKey = row.getLong(0);
+                    if (instanceId.equals(io.tributary.shard.Rendezvous.pick(Long.toString(shardKey), ids))) {
+                        claims.add(claim(shardKey).invoke(epoch -> {
+                            if (epoch > 0) {
+                                LOG.infof("instance %s took over shard %d from a dead instance (epoch %d)",
+                                        instanceId, shardKey, epoch);
+                            }
+                        }));
+                    }
+                }
+                return claims.isEmpty() ? Uni.createFrom().voidItem()
+                        : Uni.join().all(claims).andCollectFailures().replaceWithVoid();
+            });
+        }).chain(() -> pool.query(FORGET_DEAD).execute().replaceWithVoid());
+    }
+
+    private void notifyLost(long shardKey) {
+        for (LongConsumer l : lostListeners) {
+            l.accept(shardKey);
+        }
+    }
+}

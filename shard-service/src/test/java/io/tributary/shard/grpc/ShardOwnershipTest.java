@@ -1,0 +1,152 @@
+package io.tributary.shard.grpc;
+
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.tributary.embeddeddb.PostgresTestResource;
+import io.tributary.protocol.v1.AppendResponse;
+import io.tributary.protocol.v1.DescribeStreamRequest;
+import io.tributary.protocol.v1.ErrorCode;
+import io.tributary.protocol.v1.PositionType;
+import io.tributary.protocol.v1.Record;
+import io.tributary.protocol.v1.Shard;
+import io.tributary.protocol.v1.StoredRecord;
+import io.tributary.protocol.v1.StreamDescription;
+import io.tributary.shard.service.ShardOwnership;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static io.tributary.shard.grpc.LogClient.batch;
+import static io.tributary.shard.grpc.LogClient.position;
+import static io.tributary.shard.grpc.LogClient.record;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Write leases between instances, with a second instance played through the database: this instance
+ * takes a shard on its first append; once another live instance holds the lease (a takeover raises the
+ * epoch) this one's appends are fenced and store nothing, and writers are told where the shard is written
+ * now; once that instance is dead, this one takes the shard back and continues after the last committed
+ * position, giving no sequence number twice.
+ */
+@QuarkusTest
+@WithTestResource(PostgresTestResource.class)
+class ShardOwnershipTest {
+
+    @GrpcClient("shard")
+    io.grpc.Channel channel;
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    ShardOwnership ownership;
+
+    LogClient client;
+
+    @BeforeEach
+    void setUp() {
+        client = new LogClient(channel);
+    }
+
+    private Row lease(String stream) {
+        return pool.preparedQuery("""
+                        SELECT l.shard_key, l.owner_id, l.epoch FROM shard_leases l JOIN shards s ON s.shard_key = l.shard_key
+                        JOIN streams st ON st.id = s.stream_id WHERE st.name = $1""")
+                .execute(Tuple.of(stream)).await().atMost(Duration.ofSeconds(10)).iterator().next();
+    }
+
+    private long storedBatches(long shardKey) {
+        return pool.preparedQuery("SELECT count(*) FROM record_batches WHERE shard_key = $1").execute(Tuple.of(shardKey))
+                .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
+    }
+
+    private void sql(String statement, Object... args) {
+        pool.preparedQuery(statement).execute(Tuple.from(args)).await().atMost(Duration.ofSeconds(10));
+    }
+
+    private AppendResponse append(String stream, String shardId, int n, String prefix) {
+        List<Record> records = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            records.add(record("key-" + i, (prefix + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        return client.appendOne(batch(stream, shardId, records));
+    }
+
+    private String ownerEndpoint(String stream) {
+        StreamDescription d = client.admin().describeStream(DescribeStreamRequest.newBuilder()
+                .setStream(LogClient.ref(stream)).build());
+        return d.getShards(0).getOwnerEndpoint();
+    }
+
+    @Test
+    void aStaleOwnerIsFencedAndATakeoverContinuesAfterTheLastCommittedPosition() {
+        String stream = "ownership-" + System.nanoTime();
+        StreamDescription description = client.create(stream, 1);
+        Shard shard = description.getShards(0);
+
+        AppendResponse first = append(stream, shard.getShardId(), 5, "a");
+        assertTrue(first.hasAck(), () -> "refused: " + first.getError());
+        Row held = lease(stream);
+        long shardKey = held.getLong("shard_key");
+        long epoch = held.getLong("epoch");
+        assertEquals(ownership.instanceId(), held.getString("owner_id"), "the first append took the shard");
+        assertEquals(ownership.endpoint(), ownerEndpoint(stream));
+
+        // Another live instance takes the shard over (as it would once this one's lease had expired).
+        String other = "other-" + System.nanoTime();
+        sql("INSERT INTO shard_service_instances VALUES ($1, 'other-host:9082', now(), now() + interval '1 minute')", other);
+        sql("UPDATE shard_leases SET owner_id = $1, epoch = epoch + 1 WHERE shard_key = $2", other, shardKey);
+        // The new owner appends a batch (a copy of the last one) through the same fence, under its epoch.
+        sql("""
+                INSERT INTO record_batches (shard_key, first_position, last_position, first_arrival, last_arrival,
+                                            record_count, writer_epoch, traceparent, payload, retention_tier, data_key_id)
+                SELECT shard_key, last_position + 1, last_position + record_count, now(), now(), record_count, $2, NULL,
+                       payload, retention_tier, data_key_id
+                FROM record_batches WHERE shard_key = $1 AND shard_lease_holds($1, $2)
+                ORDER BY last_position DESC LIMIT 1""", shardKey, epoch + 1);
+        long before = storedBatches(shardKey);
+        assertEquals(2, before);
+
+        // This instance still believes it owns the shard: the fence refuses its append, nothing is stored.
+        AppendResponse fenced = append(stream, shard.getShardId(), 3, "fenced");
+        assertEquals(ErrorCode.NOT_OWNER, fenced.getError().getCode(), () -> "expected a refusal, got " + fenced);
+        assertEquals(before, storedBatches(shardKey));
+        // Writers are sent to the new owner, and this instance does not take a live owner's shard.
+        assertEquals("other-host:9082", ownerEndpoint(stream));
+        AppendResponse refused = append(stream, shard.getShardId(), 3, "refused");
+        assertEquals(ErrorCode.NOT_OWNER, refused.getError().getCode());
+        assertEquals(before, storedBatches(shardKey));
+        assertEquals(other, lease(stream).getString("owner_id"));
+
+        // The other instance dies: the next append takes the shard back with a higher epoch.
+        sql("UPDATE shard_service_instances SET expires_at = now() - interval '1 second' WHERE instance_id = $1", other);
+        AppendResponse after = append(stream, shard.getShardId(), 4, "b");
+        assertTrue(after.hasAck(), () -> "refused: " + after.getError());
+        Row retaken = lease(stream);
+        assertEquals(ownership.instanceId(), retaken.getString("owner_id"));
+        assertTrue(retaken.getLong("epoch") > epoch + 1, "a takeover raises the epoch");
+
+        // Every acknowledged record once, in order; the refused ones nowhere; no sequence number twice.
+        List<StoredRecord> read = client.readAll(stream, shard.getShardId(), position(PositionType.TRIM_HORIZON));
+        List<String> data = read.stream().map(r -> r.getData().toStringUtf8()).toList();
+        // This instance continued right after the other owner's batch.
+        assertEquals(List.of("a0", "a1", "a2", "a3", "a4", "a0", "a1", "a2", "a3", "a4", "b0", "b1", "b2", "b3"), data);
+        Set<String> seqs = new HashSet<>();
+        read.forEach(r -> assertTrue(seqs.add(r.getSequenceNumber())));
+        List<String> readSeqs = read.stream().map(StoredRecord::getSequenceNumber).toList();
+        assertEquals(first.getAck().getSequenceNumbersList(), readSeqs.subList(0, 5));
+        assertEquals(after.getAck().getSequenceNumbersList(), readSeqs.subList(10, 14));
+    }
+}
