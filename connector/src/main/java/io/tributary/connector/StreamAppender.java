@@ -25,13 +25,17 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Appends records to one stream over the internal gRPC API: routes each record to the open shard whose
  * hash key range holds it (MD5 of the partition key, or the explicit hash key), sends it on a long-lived
- * append stream, and completes once shard-service committed it. A record refused because its shard was
- * split or merged meanwhile is routed again with a fresh shard map.
+ * append stream to the shard-service instance that writes the shard (the shard map's owner endpoint; the
+ * configured instance when the map names none), and completes once shard-service committed it. A record
+ * refused because its shard was split or merged, or because its shard moved to another instance, is routed
+ * again with a fresh shard map.
  */
 final class StreamAppender implements AutoCloseable {
 
@@ -39,16 +43,22 @@ final class StreamAppender implements AutoCloseable {
 
     private final StreamRef stream;
     private final StreamAdminGrpc.StreamAdminFutureStub admin;
-    private final StreamLogGrpc.StreamLogStub log;
-    private final Map<Long, CompletableFuture<AppendResponse>> pending = new ConcurrentHashMap<>();
+    private final AppendStream configured;
+    private final Function<String, ManagedChannel> channelFor;
+    private final Map<String, AppendStream> byEndpoint = new ConcurrentHashMap<>();
     private final AtomicLong batchIds = new AtomicLong();
     private volatile List<Shard> openShards;
-    private StreamObserver<AppendRequest> requests;
 
-    StreamAppender(ManagedChannel channel, String tenantId, String streamName) {
+    /**
+     * @param channel    the configured shard-service instance: stream metadata, and appends to shards the
+     *                   map gives no owner
+     * @param channelFor a channel to the instance at an owner endpoint ({@code host:port})
+     */
+    StreamAppender(ManagedChannel channel, Function<String, ManagedChannel> channelFor, String tenantId, String streamName) {
         this.stream = StreamRef.newBuilder().setTenantId(tenantId).setStreamName(streamName).build();
         this.admin = StreamAdminGrpc.newFutureStub(channel);
-        this.log = StreamLogGrpc.newStub(channel);
+        this.configured = new AppendStream(StreamLogGrpc.newStub(channel));
+        this.channelFor = channelFor;
     }
 
     /** Appends one record; completes with its sequence number once committed. */
@@ -65,14 +75,21 @@ final class StreamAppender implements AutoCloseable {
             }
             AppendRequest request = AppendRequest.newBuilder().setBatchId(batchIds.incrementAndGet()).setStream(stream)
                     .setShardId(shard.getShardId()).addRecords(record).build();
-            return send(request).thenCompose(response -> {
+            String owner = shard.getOwnerEndpoint();
+            AppendStream target = owner.isEmpty() ? configured
+                    : byEndpoint.computeIfAbsent(owner, e -> new AppendStream(StreamLogGrpc.newStub(channelFor.apply(e))));
+            return target.send(request).thenCompose(response -> {
                 if (response.hasAck()) {
                     return CompletableFuture.completedFuture(response.getAck().getSequenceNumbers(0));
                 }
                 ErrorCode code = response.getError().getCode();
-                boolean moved = code == ErrorCode.SHARD_CLOSED || code == ErrorCode.WRONG_SHARD || code == ErrorCode.SHARD_NOT_FOUND;
+                boolean moved = code == ErrorCode.SHARD_CLOSED || code == ErrorCode.WRONG_SHARD
+                        || code == ErrorCode.SHARD_NOT_FOUND || code == ErrorCode.NOT_OWNER;
                 if (moved && attempt < MAX_REROUTES) {
-                    return append(partitionKey, explicitHashKey, data, attempt + 1);
+                    // The shard map may lag the change by the few milliseconds it takes to commit.
+                    return CompletableFuture.runAsync(() -> {
+                    }, CompletableFuture.delayedExecutor(10L * attempt, TimeUnit.MILLISECONDS))
+                            .thenCompose(v -> append(partitionKey, explicitHashKey, data, attempt + 1));
                 }
                 return CompletableFuture.failedFuture(new IllegalStateException("append to " + stream.getStreamName()
                         + " refused: " + code + " " + response.getError().getMessage()));
@@ -80,41 +97,60 @@ final class StreamAppender implements AutoCloseable {
         });
     }
 
-    private synchronized CompletableFuture<AppendResponse> send(AppendRequest request) {
-        if (requests == null) {
-            requests = log.append(new StreamObserver<>() {
-                @Override
-                public void onNext(AppendResponse r) {
-                    CompletableFuture<AppendResponse> f = pending.remove(r.getBatchId());
-                    if (f != null) {
-                        f.complete(r);
+    /** One long-lived append stream to one shard-service instance and the batches waiting on it. */
+    private static final class AppendStream {
+
+        private final StreamLogGrpc.StreamLogStub log;
+        private final Map<Long, CompletableFuture<AppendResponse>> pending = new ConcurrentHashMap<>();
+        private StreamObserver<AppendRequest> requests;
+
+        AppendStream(StreamLogGrpc.StreamLogStub log) {
+            this.log = log;
+        }
+
+        synchronized CompletableFuture<AppendResponse> send(AppendRequest request) {
+            if (requests == null) {
+                requests = log.append(new StreamObserver<>() {
+                    @Override
+                    public void onNext(AppendResponse r) {
+                        CompletableFuture<AppendResponse> f = pending.remove(r.getBatchId());
+                        if (f != null) {
+                            f.complete(r);
+                        }
                     }
-                }
 
-                @Override
-                public void onError(Throwable t) {
-                    broken(t);
-                }
+                    @Override
+                    public void onError(Throwable t) {
+                        broken(t);
+                    }
 
-                @Override
-                public void onCompleted() {
-                    broken(new IllegalStateException("shard-service closed the append stream"));
-                }
-            });
+                    @Override
+                    public void onCompleted() {
+                        broken(new IllegalStateException("shard-service closed the append stream"));
+                    }
+                });
+            }
+            CompletableFuture<AppendResponse> f = new CompletableFuture<>();
+            pending.put(request.getBatchId(), f);
+            requests.onNext(request);
+            return f;
         }
-        CompletableFuture<AppendResponse> f = new CompletableFuture<>();
-        pending.put(request.getBatchId(), f);
-        requests.onNext(request);
-        return f;
-    }
 
-    /** The append stream broke: everything in flight fails (the caller nacks), the next append opens a new one. */
-    private void broken(Throwable t) {
-        synchronized (this) {
-            requests = null;
+        /** The append stream broke: everything in flight fails (the caller nacks), the next append opens a new one. */
+        private void broken(Throwable t) {
+            synchronized (this) {
+                requests = null;
+            }
+            pending.values().forEach(f -> f.completeExceptionally(t));
+            pending.clear();
         }
-        pending.values().forEach(f -> f.completeExceptionally(t));
-        pending.clear();
+
+        synchronized void close() {
+            if (requests != null) {
+                requests.onCompleted();
+                requests = null;
+            }
+        }
     }
 
     private CompletableFuture<List<Shard>> shards(boolean refresh) {
@@ -162,10 +198,8 @@ final class StreamAppender implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (requests != null) {
-            requests.onCompleted();
-            requests = null;
-        }
+    public void close() {
+        configured.close();
+        byEndpoint.values().forEach(AppendStream::close);
     }
 }

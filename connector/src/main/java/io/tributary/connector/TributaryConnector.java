@@ -80,13 +80,19 @@ public class TributaryConnector implements InboundConnector, OutboundConnector {
                 .usePlaintext().maxInboundMessageSize(64 * 1024 * 1024).build());
     }
 
+    /** A channel to the shard-service instance at {@code host:port} (a shard's owner endpoint). */
+    private ManagedChannel channel(String endpoint) {
+        return channels.computeIfAbsent(endpoint, k -> ManagedChannelBuilder.forTarget(k)
+                .usePlaintext().maxInboundMessageSize(64 * 1024 * 1024).build());
+    }
+
     @Override
     public Flow.Publisher<? extends Message<?>> getPublisher(Config config) {
         TributaryIncomingConfig c = new TributaryIncomingConfig(config);
         ManagedChannel ch = channel(config);
         StreamAppender deadLetters = null;
         if (c.deadLetterStream() != null) {
-            deadLetters = new StreamAppender(ch, c.tenant(), c.deadLetterStream());
+            deadLetters = new StreamAppender(ch, this::channel, c.tenant(), c.deadLetterStream());
             closeables.add(deadLetters);
         }
         return new ConsumerGroupSource(c, ch, deadLetters).publisher();
@@ -100,7 +106,7 @@ public class TributaryConnector implements InboundConnector, OutboundConnector {
         String tenant = config.getOptionalValue("tenant", String.class).orElse(DEFAULT_TENANT);
         String partitionKey = config.getOptionalValue("partition-key", String.class).orElse(null);
         int maxInflight = config.getOptionalValue("max-inflight", Integer.class).orElse(64);
-        StreamAppender appender = new StreamAppender(channel(config), tenant, stream);
+        StreamAppender appender = new StreamAppender(channel(config), this::channel, tenant, stream);
         closeables.add(appender);
         return new AppendingSubscriber(appender, partitionKey, maxInflight);
     }

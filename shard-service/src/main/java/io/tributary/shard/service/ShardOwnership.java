@@ -207,6 +207,34 @@ public class ShardOwnership {
                 }));
     }
 
+    private static final String FENCE_STREAM = """
+            INSERT INTO shard_leases (shard_key, owner_id, epoch, acquired_at)
+            SELECT shard_key, NULL, 1, now() FROM shards WHERE stream_id = ?1 AND ending_position IS NULL
+            ON CONFLICT (shard_key) DO UPDATE SET owner_id = NULL, epoch = shard_leases.epoch + 1, acquired_at = now()
+            """;
+    private static final String OPEN_SHARDS = "SELECT shard_key FROM shards WHERE stream_id = ?1 AND ending_position IS NULL";
+
+    /**
+     * Within the caller's transaction: takes the write lease of every open shard of a stream away from
+     * whichever instance holds it (no owner, a higher epoch), so that no batch commits after the caller's
+     * change under a writer's older view of the stream. The lease rows stay locked until the caller
+     * commits; the next append to each shard takes its lease again and reads the stream anew. Used by
+     * every change writers must see: retention (the tier batches are stored in), encryption, deletion.
+     */
+    public Uni<Void> fenceStream(long streamId) {
+        return io.quarkus.hibernate.reactive.panache.Panache.getSession().chain(session -> session.createNativeQuery(FENCE_STREAM)
+                        .setParameter(1, streamId).executeUpdate()
+                        .chain(() -> session.createNativeQuery(OPEN_SHARDS, Long.class).setParameter(1, streamId).getResultList()))
+                .invoke(keys -> {
+                    for (Long k : keys) {
+                        if (held.remove(k) != null) {
+                            notifyLost(k);
+                        }
+                    }
+                })
+                .replaceWithVoid();
+    }
+
     /**
      * An append was refused by the fence: some lease of this instance moved on. Checks every lease now
      * instead of at the next renewal.

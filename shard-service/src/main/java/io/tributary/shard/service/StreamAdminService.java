@@ -41,8 +41,12 @@ public class StreamAdminService {
     private final StorageMaintenance storage;
     private final ShardClock clock;
 
+    private final ShardOwnership ownership;
+
     public StreamAdminService(StreamRepository streams, ShardRepository shards, StreamCatalog catalog,
-                              ShardServiceConfig config, ShardLogs logs, StorageMaintenance storage, ShardClock clock) {
+                              ShardServiceConfig config, ShardLogs logs, StorageMaintenance storage, ShardClock clock,
+                              ShardOwnership ownership) {
+        this.ownership = ownership;
         this.logs = logs;
         this.storage = storage;
         this.clock = clock;
@@ -200,7 +204,9 @@ public class StreamAdminService {
             }
             stream.status = StreamStatus.DELETING.name();
             stream.deletedAt = clock.now();
-            return shards.findByStream(stream.id).map(rows -> rows.stream().map(r -> r.shardKey).toList());
+            // Writers on other instances stop with this commit, not when their snapshot of the stream ages.
+            return ownership.fenceStream(stream.id)
+                    .chain(() -> shards.findByStream(stream.id)).map(rows -> rows.stream().map(r -> r.shardKey).toList());
         });
     }
 

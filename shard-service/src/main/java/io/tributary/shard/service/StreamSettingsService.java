@@ -39,8 +39,12 @@ public class StreamSettingsService {
     private final ShardClock clock;
     private final KeyRing keyRing;
 
+    private final ShardOwnership ownership;
+
     public StreamSettingsService(StreamRepository streams, StreamTagRepository tags, ShardRepository shards,
-                                 StreamCatalog catalog, StorageMaintenance storage, ShardClock clock, KeyRing keyRing) {
+                                 StreamCatalog catalog, StorageMaintenance storage, ShardClock clock, KeyRing keyRing,
+                                 ShardOwnership ownership) {
+        this.ownership = ownership;
         this.keyRing = keyRing;
         this.storage = storage;
         this.clock = clock;
@@ -93,15 +97,17 @@ public class StreamSettingsService {
             }
             int oldTier = io.tributary.shard.RetentionTiers.tierOf(stream.retentionHours);
             stream.retentionHours = hours;
+            // Writers on every instance must see the new period (and store in its tier) from now on.
+            Uni<Void> fenced = ownership.fenceStream(stream.id);
             if (io.tributary.shard.RetentionTiers.tierOf(hours) == oldTier) {
-                return Uni.createFrom().voidItem();
+                return fenced;
             }
             // Its earlier batches stay in the old tier: StorageMaintenance keeps them until they expire.
             io.tributary.shard.storage.RetentionTierChangeEntity change = new io.tributary.shard.storage.RetentionTierChangeEntity();
             change.streamId = stream.id;
             change.oldTier = oldTier;
             change.changedAt = now;
-            return change.persist().replaceWithVoid();
+            return fenced.chain(() -> change.persist()).replaceWithVoid();
         });
     }
 
@@ -137,7 +143,7 @@ public class StreamSettingsService {
                 stream.encryptionKeyId = keyId;
                 stream.dataKeyId = saved.id;
                 return saved.id;
-            });
+            }).call(() -> ownership.fenceStream(stream.id));
         });
     }
 
@@ -151,7 +157,7 @@ public class StreamSettingsService {
         return live(tenantId, name).invoke(stream -> {
             stream.encryptionKeyId = null;
             stream.dataKeyId = null;
-        }).replaceWithVoid();
+        }).call(stream -> ownership.fenceStream(stream.id)).replaceWithVoid();
     }
 
     /**

@@ -53,6 +53,9 @@ class ShardOwnershipTest {
     @Inject
     ShardOwnership ownership;
 
+    @Inject
+    io.tributary.shard.service.StreamSettingsService settings;
+
     LogClient client;
 
     @BeforeEach
@@ -148,5 +151,31 @@ class ShardOwnershipTest {
         List<String> readSeqs = read.stream().map(StoredRecord::getSequenceNumber).toList();
         assertEquals(first.getAck().getSequenceNumbersList(), readSeqs.subList(0, 5));
         assertEquals(after.getAck().getSequenceNumbersList(), readSeqs.subList(10, 14));
+    }
+
+    @Test
+    void aChangeWritersMustSeeTakesTheLeaseFromWhoeverWritesTheShard() throws Throwable {
+        String stream = "ownership-change-" + System.nanoTime();
+        Shard shard = client.create(stream, 1).getShards(0);
+        assertTrue(append(stream, shard.getShardId(), 2, "a").hasAck());
+        Row before = lease(stream);
+        long shardKey = before.getLong("shard_key");
+
+        // A retention change into another tier (made through any instance) fences the shard's writer: the
+        // lease has no owner and a higher epoch once the change has committed.
+        io.quarkus.vertx.VertxContextSupport.subscribeAndAwait(
+                () -> settings.changeRetention(LogClient.TENANT, stream, 48, true));
+        Row fencedLease = lease(stream);
+        assertEquals(null, fencedLease.getString("owner_id"));
+        assertEquals(before.getLong("epoch") + 1, fencedLease.getLong("epoch"));
+
+        // The next append takes the lease again, reads the stream anew and stores in the new tier.
+        AppendResponse after = append(stream, shard.getShardId(), 2, "b");
+        assertTrue(after.hasAck(), () -> "refused: " + after.getError());
+        assertEquals(before.getLong("epoch") + 2, lease(stream).getLong("epoch"));
+        List<Integer> tiers = new ArrayList<>();
+        pool.preparedQuery("SELECT retention_tier FROM record_batches WHERE shard_key = $1 ORDER BY last_position")
+                .execute(Tuple.of(shardKey)).await().atMost(Duration.ofSeconds(10)).forEach(r -> tiers.add(r.getInteger(0)));
+        assertEquals(List.of(24, 48), tiers);
     }
 }
