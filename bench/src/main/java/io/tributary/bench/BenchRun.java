@@ -173,6 +173,17 @@ public final class BenchRun {
                 }
                 out.printf("SubscribeToShard sessions open on %d shards through %s (%d enhanced fan-out consumer(s))%n",
                         shards.size(), settings.endpoint(), settings.fanOutConsumers());
+            } else if (settings.consumer() == ConsumerKind.GROUP) {
+                io.tributary.bench.load.GroupConsumer member = new io.tributary.bench.load.GroupConsumer(ledger, latencies,
+                        stats, settings.subscriberCredits());
+                String[] hostPort = settings.target().split(":");
+                String group = "bench-" + System.currentTimeMillis();
+                member.start(hostPort[0], Integer.parseInt(hostPort[1]), settings.tenant(), settings.streamName(), group);
+                subscribers.add(member);
+                long joinStart = System.nanoTime();
+                awaitGroupHoldsEveryShard(controlChannel, group, shards.size());
+                out.printf("Consumer group %s: one member (the connector) holds all %d shards, from TRIM_HORIZON, after %s%n",
+                        group, shards.size(), Format.millis((System.nanoTime() - joinStart) / 1000));
             } else {
                 List<ShardSubscriber> pushed = new ArrayList<>();
                 for (ShardMap.ShardRange shard : shards.shards()) {
@@ -265,6 +276,26 @@ public final class BenchRun {
      * Waits until the subscribers have every acknowledged record, as long as they make progress (a record
      * within --catch-up-timeout) and at most --catch-up-max in all. Returns how long it waited.
      */
+    /** Waits (bounded) until the group's member holds every shard, so records are read as they commit. */
+    private void awaitGroupHoldsEveryShard(ManagedChannel controlChannel, String group, int shards) throws InterruptedException {
+        var groups = io.tributary.protocol.v1.ConsumerGroupsGrpc.newBlockingStub(controlChannel);
+        var request = io.tributary.protocol.v1.DescribeGroupRequest.newBuilder().setGroup(io.tributary.protocol.v1.GroupRef
+                .newBuilder().setStream(stream).setGroup(group)).build();
+        long deadline = System.nanoTime() + ACTIVE_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                var d = groups.withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS).describeGroup(request);
+                if (d.getShardsCount() >= shards && d.getShardsList().stream().allMatch(s -> !s.getOwner().isEmpty())) {
+                    return;
+                }
+            } catch (io.grpc.StatusRuntimeException notYet) {
+                // the group is created by the member's first heartbeat
+            }
+            Thread.sleep(100);
+        }
+        out.println("WARNING: the consumer group did not hold every shard within " + Format.duration(ACTIVE_TIMEOUT));
+    }
+
     /** A further enhanced fan-out consumer: what it received and how long each record took to reach it. */
     private record FanOutConsumer(String name, DeliveryLedger receipts, Latencies latencies) {
     }
@@ -445,7 +476,8 @@ public final class BenchRun {
                         settings.duration() == null ? "" : " (at most " + Format.duration(settings.duration()) + ")")
                         : "measured " + Format.duration(settings.duration()),
                 settings.consumer() == ConsumerKind.POLLING ? "GetRecords pollers"
-                        : settings.consumer() == ConsumerKind.SUBSCRIBE_TO_SHARD ? "SubscribeToShard sessions"
+: settings.consumer() == ConsumerKind.SUBSCRIBE_TO_SHARD ? "SubscribeToShard sessions"
+                        : settings.consumer() == ConsumerKind.GROUP ? "a consumer group member (connector) with " + settings.subscriberCredits() + " messages outstanding"
                         : "subscribers with " + settings.subscriberCredits() + " credits",
                 settings.startPosition(),
                 settings.verifyRead() ? ", verify-read" : "", settings.verifyData() ? ", verify-data" : "",

@@ -70,7 +70,12 @@ public record BenchSettings(
         /** Polling: Kinesis GetRecords per shard through the gateway. */
         POLLING,
         /** Enhanced fan-out: Kinesis SubscribeToShard per shard through the gateway (KinesisAsyncClient, HTTP/2). */
-        SUBSCRIBE_TO_SHARD
+        SUBSCRIBE_TO_SHARD,
+        /**
+         * A consumer group member through Tributary's Reactive Messaging connector (gRPC): heartbeats,
+         * leases, a subscription per leased shard, checkpoints of what was acknowledged.
+         */
+        GROUP
     }
 
     /** Where the subscribers start. */
@@ -102,7 +107,7 @@ public record BenchSettings(
         require(records > 0 || duration != null, "give --duration or --records");
         require(!warmup.isNegative(), "--warmup must not be negative");
         require(api != Api.KINESIS || batchRecords <= 500, "--api kinesis sends PutRecords of at most 500 records (--batch-records)");
-        require(consumer == ConsumerKind.PUSH || api != Api.GRPC, "--consumer polling and subscribe_to_shard read through the Kinesis API: use them with the gateway (--api kinesis, kinesis_put_record or websocket)");
+        require(consumer == ConsumerKind.PUSH || consumer == ConsumerKind.GROUP || api != Api.GRPC, "--consumer polling and subscribe_to_shard read through the Kinesis API: use them with the gateway (--api kinesis, kinesis_put_record or websocket)");
         require(!pollInterval.isNegative(), "--poll-interval must not be negative");
         require(fanOutConsumers >= 1, "--fan-out-consumers must be at least 1");
         require(fanOutConsumers == 1 || consumer == ConsumerKind.SUBSCRIBE_TO_SHARD,

@@ -73,7 +73,17 @@ final class ConsumerGroupSource {
     private volatile boolean stopped;
     private long heartbeatMillis = 1000;
 
-    ConsumerGroupSource(TributaryIncomingConfig config, ManagedChannel channel, StreamAppender deadLetters) {
+    private final java.util.function.Function<String, ManagedChannel> channelFor;
+
+    /**
+     * @param channel    the configured shard-service instance: membership, checkpoints, and reads of shards
+     *                   whose lease names no owner
+     * @param channelFor a channel to the instance at a shard's owner endpoint, where its records are pushed
+     *                   the moment they commit
+     */
+    ConsumerGroupSource(TributaryIncomingConfig config, ManagedChannel channel,
+                        java.util.function.Function<String, ManagedChannel> channelFor, StreamAppender deadLetters) {
+        this.channelFor = channelFor;
         this.config = config;
         this.group = GroupRef.newBuilder().setStream(StreamRef.newBuilder().setTenantId(config.tenant())
                 .setStreamName(config.stream())).setGroup(config.group()).build();
@@ -252,7 +262,9 @@ final class ConsumerGroupSource {
         }
 
         void start() {
-            log.subscribe(new ClientResponseObserver<SubscribeRequest, SubscribeResponse>() {
+            String owner = lease.getOwnerEndpoint();
+            StreamLogGrpc.StreamLogStub reader = owner.isEmpty() ? log : StreamLogGrpc.newStub(channelFor.apply(owner));
+            reader.subscribe(new ClientResponseObserver<SubscribeRequest, SubscribeResponse>() {
                 @Override
                 public void beforeStart(ClientCallStreamObserver<SubscribeRequest> call) {
                     requests = call;

@@ -95,7 +95,7 @@ public class TributaryConnector implements InboundConnector, OutboundConnector {
             deadLetters = new StreamAppender(ch, this::channel, c.tenant(), c.deadLetterStream());
             closeables.add(deadLetters);
         }
-        return new ConsumerGroupSource(c, ch, deadLetters).publisher();
+        return new ConsumerGroupSource(c, ch, this::channel, deadLetters).publisher();
     }
 
     @Override

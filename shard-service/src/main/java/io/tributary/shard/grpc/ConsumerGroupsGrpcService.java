@@ -28,7 +28,11 @@ public class ConsumerGroupsGrpcService implements ConsumerGroups {
     private final ConsumerGroupService groups;
     private final ShardServiceConfig config;
 
-    public ConsumerGroupsGrpcService(ConsumerGroupService groups, ShardServiceConfig config) {
+    private final io.tributary.shard.service.ShardOwnership ownership;
+
+    public ConsumerGroupsGrpcService(ConsumerGroupService groups, ShardServiceConfig config,
+                                     io.tributary.shard.service.ShardOwnership ownership) {
+        this.ownership = ownership;
         this.groups = groups;
         this.config = config;
     }
@@ -44,15 +48,26 @@ public class ConsumerGroupsGrpcService implements ConsumerGroups {
         }
         return groups.heartbeat(g.getStream().getTenantId(), g.getStream().getStreamName(), g.getGroup(),
                         request.getMemberId(), initial, request.getIgnoreLineage())
-                .map(assignments -> {
-                    HeartbeatResponse.Builder b = HeartbeatResponse.newBuilder()
-                            .setHeartbeatIntervalMillis(config.consumers().heartbeatInterval().toMillis())
-                            .setSessionTimeoutMillis(config.consumers().sessionTimeout().toMillis());
-                    for (ConsumerGroupService.Assignment a : assignments) {
-                        b.addLeases(ShardLease.newBuilder().setShardId(a.shard().shardId()).setEpoch(a.epoch())
-                                .setStart(position(a.start())).setClosed(!a.shard().isOpen()));
-                    }
-                    return b.build();
+                .chain(assignments -> {
+                    java.util.List<Long> open = assignments.stream().filter(a -> a.shard().isOpen())
+                            .map(a -> a.shard().shardKey()).toList();
+                    Uni<java.util.Map<Long, String>> routes = open.isEmpty() ? Uni.createFrom().item(java.util.Map.of())
+                            : ownership.routes(open);
+                    return routes.map(owners -> {
+                        HeartbeatResponse.Builder b = HeartbeatResponse.newBuilder()
+                                .setHeartbeatIntervalMillis(config.consumers().heartbeatInterval().toMillis())
+                                .setSessionTimeoutMillis(config.consumers().sessionTimeout().toMillis());
+                        for (ConsumerGroupService.Assignment a : assignments) {
+                            ShardLease.Builder lease = ShardLease.newBuilder().setShardId(a.shard().shardId()).setEpoch(a.epoch())
+                                    .setStart(position(a.start())).setClosed(!a.shard().isOpen());
+                            String owner = a.shard().isOpen() ? owners.get(a.shard().shardKey()) : null;
+                            if (owner != null) {
+                                lease.setOwnerEndpoint(owner);
+                            }
+                            b.addLeases(lease);
+                        }
+                        return b.build();
+                    });
                 })
                 .onFailure().transform(GrpcErrors::status);
     }
