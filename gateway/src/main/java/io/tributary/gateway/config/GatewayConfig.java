@@ -67,7 +67,10 @@ public interface GatewayConfig {
         @WithDefault("http://localhost:8081")
         String ingestUrl();
 
-        /** shard-service's HTTP base URL (the rest of the Kinesis API). */
+        /**
+         * shard-service's HTTP base URL (the rest of the Kinesis API), or several instances' URLs separated by
+         * commas: requests go to one, and move on to the next when it does not accept connections.
+         */
         @WithDefault("http://localhost:8082")
         String shardUrl();
     }

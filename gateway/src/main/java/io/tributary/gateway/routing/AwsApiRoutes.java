@@ -56,7 +56,11 @@ public class AwsApiRoutes {
     private final HttpClient client;
     private final LongCounter refused;
 
-    public AwsApiRoutes(AccessKeys accessKeys, TenantQuotas quotas, GatewayConfig config, Vertx vertx, Meter meter) {
+    private final ShardServiceUrls shardUrls;
+
+    public AwsApiRoutes(AccessKeys accessKeys, TenantQuotas quotas, GatewayConfig config, Vertx vertx, Meter meter,
+                        ShardServiceUrls shardUrls) {
+        this.shardUrls = shardUrls;
         this.accessKeys = accessKeys;
         this.quotas = quotas;
         this.config = config;
@@ -152,17 +156,21 @@ public class AwsApiRoutes {
                         + ": the gateway's per-tenant quota is " + describeQuota() + "."));
                 return;
             }
-            base = put ? config.services().ingestUrl() : config.services().shardUrl();
+            base = put ? config.services().ingestUrl() : shardUrls.current();
         } else {
             fail(rc, format, requestId, AwsException.unknownOperation("X-Amz-Target " + target
                     + " names no operation served here (Kinesis_20131202.*)"));
             return;
         }
-        forward(rc, format, requestId, body, accountId, base);
+        forward(rc, format, requestId, body, accountId, base, base.equals(config.services().ingestUrl()) ? 1 : shardUrls.count());
     }
 
+    /**
+     * @param attempts instances to try: the body is buffered, so a request whose connection could not be
+     *                 made goes to the next shard-service instance
+     */
     private void forward(RoutingContext rc, AwsWireFormat format, String requestId, Buffer body, String accountId,
-                         String base) {
+                         String base, int attempts) {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(base + "/");
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         for (String name : FORWARDED_REQUEST_HEADERS) {
@@ -179,6 +187,13 @@ public class AwsApiRoutes {
                 .onSuccess(answer -> Relay.answer(rc.response(), requestId, answer))
                 .onFailure(e -> {
                     LOG.debugf("forwarding to %s failed: %s", base, e.toString());
+                    if (ShardServiceUrls.notConnected(e) && !base.equals(config.services().ingestUrl())) {
+                        shardUrls.unreachable(base);
+                        if (attempts > 1 && !rc.response().ended()) {
+                            forward(rc, format, requestId, body, accountId, shardUrls.current(), attempts - 1);
+                            return;
+                        }
+                    }
                     fail(rc, format, requestId, AwsException.serviceUnavailable("the service behind the gateway is unavailable; retry"));
                 });
     }

@@ -39,7 +39,10 @@ public class RestRoutes {
     private final HttpClient client;
     private final io.vertx.core.http.WebSocketClient webSockets;
 
-    public RestRoutes(AccessKeys keys, TenantQuotas quotas, GatewayConfig config, Vertx vertx) {
+    private final ShardServiceUrls shardUrls;
+
+    public RestRoutes(AccessKeys keys, TenantQuotas quotas, GatewayConfig config, Vertx vertx, ShardServiceUrls shardUrls) {
+        this.shardUrls = shardUrls;
         this.keys = keys;
         this.quotas = quotas;
         this.config = config;
@@ -53,9 +56,9 @@ public class RestRoutes {
         router.post("/v1/streams/:stream/records").order(-10).handler(rc -> rest(rc, config.services().ingestUrl(), "ingest-service"));
         router.get("/v1/streams/:stream/ws").order(-10).handler(this::websocket);
         // Consumer groups are shard-service's.
-        router.get("/v1/streams/:stream/consumer-groups").order(-10).handler(rc -> rest(rc, config.services().shardUrl(), "shard-service"));
-        router.get("/v1/streams/:stream/consumer-groups/:group").order(-10).handler(rc -> rest(rc, config.services().shardUrl(), "shard-service"));
-        router.post("/v1/streams/:stream/consumer-groups/:group/reset").order(-10).handler(rc -> rest(rc, config.services().shardUrl(), "shard-service"));
+        router.get("/v1/streams/:stream/consumer-groups").order(-10).handler(rc -> rest(rc, shardUrls.current(), "shard-service"));
+        router.get("/v1/streams/:stream/consumer-groups/:group").order(-10).handler(rc -> rest(rc, shardUrls.current(), "shard-service"));
+        router.post("/v1/streams/:stream/consumer-groups/:group/reset").order(-10).handler(rc -> rest(rc, shardUrls.current(), "shard-service"));
     }
 
     private void rest(RoutingContext rc, String serviceUrl, String service) {
@@ -188,6 +191,10 @@ public class RestRoutes {
                 .onSuccess(answer -> Relay.answer(rc.response(), requestId, answer))
                 .onFailure(e -> {
                     LOG.debugf("forwarding to %s failed: %s", service, e.toString());
+                    if (ShardServiceUrls.notConnected(e) && serviceUrl.equals(shardUrls.current())) {
+                        // The body may be streaming already: the caller retries, and reaches the next instance.
+                        shardUrls.unreachable(serviceUrl);
+                    }
                     fail(rc, requestId, 503, "ServiceUnavailable", service + " is unavailable; retry");
                 });
     }

@@ -62,9 +62,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ShardFailoverIT {
 
     private static final String STREAM = "failover";
-    private static final int SHARDS = 4;
+    /** Enough shards that both instances hold some (each shard goes to one of two by rendezvous hashing). */
+    private static final int SHARDS = 12;
     private static final int PRODUCERS = 4;
-    private static final int KEYS_PER_PRODUCER = 8;
+    /** One key per shard for each producer. */
+    private static final int KEYS_PER_PRODUCER = SHARDS;
     /** The lease duration of the instances: a killed instance's shards wait this long for a new writer. */
     private static final Duration LEASE = Duration.ofSeconds(3);
 
@@ -82,8 +84,9 @@ class ShardFailoverIT {
         int grpcB = PackagedService.freePort();
         shardA = shardInstance("it-failover-shard-a", grpcA);
         shardB = shardInstance("it-failover-shard-b", grpcB);
-        // ingest-service and the gateway are configured with B (the survivor) for stream metadata and
-        // everything but appends; appends go wherever the shard map says each shard is written.
+        // ingest-service describes streams at B (the survivor); appends go wherever the shard map says each
+        // shard is written. The gateway knows both instances, A first: once A is gone, its Kinesis
+        // requests move on to B.
         ingest = new PackagedService("ingest-service", "it-failover-ingest")
                 .with("quarkus.grpc.clients.shard.port", grpcB)
                 .with("tributary.ingest.shard-maps.refresh-after", "1s").start();
@@ -95,7 +98,7 @@ class ShardFailoverIT {
                 .with("tributary.gateway.bootstrap.secret-access-key", "failover-secret")
                 .with("tributary.gateway.bootstrap.account-id", "000000000321")
                 .with("tributary.gateway.services.ingest-url", ingest.baseUrl())
-                .with("tributary.gateway.services.shard-url", shardB.baseUrl())
+                .with("tributary.gateway.services.shard-url", shardA.baseUrl() + "," + shardB.baseUrl())
                 .start();
     }
 
@@ -125,7 +128,7 @@ class ShardFailoverIT {
     }
 
     /** A record the service acknowledged: which attempt of which write, where, and when the answer came. */
-    private record Acked(String key, int seq, int attempt, String shardId, String sequenceNumber, long ackNanos) {
+    private record Acked(String key, int seq, int attempt, String shardId, String sequenceNumber, long sentNanos, long ackNanos) {
     }
 
     @Test
@@ -135,6 +138,7 @@ class ShardFailoverIT {
             List<Shard> shards = kinesis.listShards(b -> b.streamName(STREAM)).shards();
             assertEquals(SHARDS, shards.size());
 
+            keys = keysPerShard(shards);
             ConcurrentLinkedQueue<Acked> acked = new ConcurrentLinkedQueue<>();
             AtomicBoolean stop = new AtomicBoolean();
             ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS);
@@ -157,11 +161,11 @@ class ShardFailoverIT {
             shardA.kill();
             int ackedAtKill = acked.size();
 
-            // Writes continue: every shard acknowledges records again after the kill.
+            // Writes continue: every shard acknowledges records sent after the kill.
             waitUntil(Duration.ofSeconds(60), () -> {
                 Set<String> writtenAfter = new HashSet<>();
                 for (Acked a : acked) {
-                    if (a.ackNanos() > killNanos) {
+                    if (a.sentNanos() > killNanos) {
                         writtenAfter.add(a.shardId());
                     }
                 }
@@ -190,18 +194,46 @@ class ShardFailoverIT {
      * acknowledged, so per key the acknowledged order is the order of writing. A record that was not
      * acknowledged is sent again as a new attempt (its earlier attempt may or may not have been stored).
      */
+    /** For each producer, one partition key hashing into each shard. */
+    private static String[][] keysPerShard(List<Shard> shards) throws Exception {
+        String[][] out = new String[PRODUCERS][SHARDS];
+        int found = 0;
+        java.security.MessageDigest md5 = java.security.MessageDigest.getInstance("MD5");
+        for (int n = 0; found < PRODUCERS * SHARDS; n++) {
+            String key = "key-" + n;
+            BigInteger hash = new BigInteger(1, md5.digest(key.getBytes(StandardCharsets.UTF_8)));
+            for (int s = 0; s < SHARDS; s++) {
+                Shard shard = shards.get(s);
+                if (hash.compareTo(new BigInteger(shard.hashKeyRange().startingHashKey())) >= 0
+                        && hash.compareTo(new BigInteger(shard.hashKeyRange().endingHashKey())) <= 0) {
+                    for (int p = 0; p < PRODUCERS; p++) {
+                        if (out[p][s] == null) {
+                            out[p][s] = key;
+                            found++;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String[][] keys;
+
     private static void produce(KinesisClient kinesis, int producer, AtomicBoolean stop, ConcurrentLinkedQueue<Acked> acked) {
         int[] seq = new int[KEYS_PER_PRODUCER];
         int[] attempt = new int[KEYS_PER_PRODUCER];
         while (!stop.get()) {
             List<PutRecordsRequestEntry> entries = new ArrayList<>();
             for (int k = 0; k < KEYS_PER_PRODUCER; k++) {
-                String key = "p" + producer + "-k" + k;
+                String key = keys[producer][k];
                 String data = key + "/" + seq[k] + "/" + attempt[k];
                 entries.add(PutRecordsRequestEntry.builder().partitionKey(key)
                         .data(SdkBytes.fromString(data, StandardCharsets.UTF_8)).build());
             }
             PutRecordsResponse response;
+            long sent = System.nanoTime();
             try {
                 response = kinesis.putRecords(b -> b.streamName(STREAM).records(entries));
             } catch (RuntimeException e) {
@@ -217,7 +249,7 @@ class ShardFailoverIT {
             for (int k = 0; k < KEYS_PER_PRODUCER; k++) {
                 PutRecordsResultEntry r = response.records().get(k);
                 if (r.errorCode() == null) {
-                    acked.add(new Acked("p" + producer + "-k" + k, seq[k], attempt[k], r.shardId(), r.sequenceNumber(), now));
+                    acked.add(new Acked(keys[producer][k], seq[k], attempt[k], r.shardId(), r.sequenceNumber(), sent, now));
                     seq[k]++;
                     attempt[k] = 0;
                 } else {

@@ -71,8 +71,15 @@ public class ShardOwnership {
               AND NOT EXISTS (SELECT 1 FROM shard_service_instances i WHERE i.instance_id = l.owner_id AND i.expires_at > now())
             """;
     private static final String LIVE = """
-            SELECT instance_id, grpc_endpoint FROM shard_service_instances WHERE expires_at > now() ORDER BY instance_id
+            SELECT instance_id, grpc_endpoint, started_at < now() - make_interval(secs => $1) AS settled
+            FROM shard_service_instances WHERE expires_at > now() ORDER BY instance_id
             """;
+    private static final String HAND_OFF = """
+            UPDATE shard_leases SET owner_id = NULL, epoch = epoch + 1, acquired_at = now()
+            WHERE shard_key = ANY($1) AND owner_id = $2 RETURNING shard_key
+            """;
+    /** At most this many shards are handed to other instances per renewal, so a join moves shards gradually. */
+    static final int MAX_HAND_OFFS_PER_RENEWAL = 16;
     private static final String OWNERS = """
             SELECT l.shard_key, i.grpc_endpoint FROM shard_leases l
             JOIN shard_service_instances i ON i.instance_id = l.owner_id AND i.expires_at > now()
@@ -161,6 +168,28 @@ public class ShardOwnership {
      * @return the new epoch, or -1 when a live instance owns the shard or the shard is not open
      */
     public Uni<Long> claim(long shardKey) {
+        return claim(shardKey, true);
+    }
+
+    /**
+     * @param onlyIfPreferred take the shard only when rendezvous hashing over the live instances picks this
+     *                        one, so that a shard handed to another instance is not taken straight back by a
+     *                        writer with an old shard map
+     */
+    private Uni<Long> claim(long shardKey, boolean onlyIfPreferred) {
+        if (onlyIfPreferred) {
+            return pool.preparedQuery(LIVE).execute(Tuple.of(leaseSeconds())).chain(live -> {
+                List<String> ids = new ArrayList<>();
+                for (Row row : live) {
+                    ids.add(row.getString(0));
+                }
+                if (!ids.contains(instanceId)) {
+                    ids.add(instanceId);
+                }
+                return instanceId.equals(io.tributary.shard.Rendezvous.pick(Long.toString(shardKey), ids))
+                        ? claim(shardKey, false) : Uni.createFrom().item(-1L);
+            });
+        }
         return claiming.computeIfAbsent(shardKey, k -> pool.preparedQuery(CLAIM).execute(Tuple.of(k, instanceId))
                 .map(rows -> {
                     var it = rows.iterator();
@@ -185,7 +214,7 @@ public class ShardOwnership {
      */
     public Uni<Map<Long, String>> routes(List<Long> shardKeys) {
         return pool.preparedQuery(OWNERS).execute(Tuple.of(shardKeys.toArray(new Long[0]))).chain(owned ->
-                pool.preparedQuery(LIVE).execute().map(live -> {
+                pool.preparedQuery(LIVE).execute(Tuple.of(leaseSeconds())).map(live -> {
                     Map<String, String> endpoints = new java.util.LinkedHashMap<>();
                     for (Row row : live) {
                         endpoints.put(row.getString(0), row.getString(1));
@@ -257,14 +286,60 @@ public class ShardOwnership {
         heartbeat()
                 .chain(this::reconcile)
                 .chain(this::takeOver)
+                .chain(this::rebalance)
                 .eventually(() -> checking.set(false))
                 .subscribe().with(v -> {
                 }, e -> LOG.warnf("Shard lease renewal of instance %s failed: %s", instanceId, e.getMessage()));
     }
 
     private Uni<Void> heartbeat() {
-        double seconds = config.leaseDuration().toMillis() / 1000.0;
-        return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(instanceId, endpoint, seconds)).replaceWithVoid();
+        return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(instanceId, endpoint, leaseSeconds())).replaceWithVoid();
+    }
+
+    private double leaseSeconds() {
+        return config.leaseDuration().toMillis() / 1000.0;
+    }
+
+    /**
+     * Hands shards to the instances rendezvous hashing prefers for them, once those have been live for a
+     * lease duration (a joining instance gets its share; one that flaps does not pull shards back and
+     * forth). The lease is freed at a higher epoch, so appends still in flight here fail the fence and
+     * their writers send them again to the new owner, which takes the shard on their first batch.
+     */
+    private Uni<Void> rebalance() {
+        if (held.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pool.preparedQuery(LIVE).execute(Tuple.of(leaseSeconds())).chain(live -> {
+            List<String> settled = new ArrayList<>();
+            for (Row row : live) {
+                if (row.getBoolean(2) || row.getString(0).equals(instanceId)) {
+                    settled.add(row.getString(0));
+                }
+            }
+            if (settled.size() < 2) {
+                return Uni.createFrom().voidItem();
+            }
+            List<Long> handOff = new ArrayList<>();
+            for (Long key : held.keySet()) {
+                if (handOff.size() < MAX_HAND_OFFS_PER_RENEWAL
+                        && !instanceId.equals(io.tributary.shard.Rendezvous.pick(Long.toString(key), settled))) {
+                    handOff.add(key);
+                }
+            }
+            if (handOff.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            return pool.preparedQuery(HAND_OFF).execute(Tuple.of(handOff.toArray(new Long[0]), instanceId)).invoke(rows -> {
+                for (Row row : rows) {
+                    long key = row.getLong(0);
+                    if (held.remove(key) != null) {
+                        LOG.infof("instance %s handed shard %d to the instance that rendezvous hashing prefers", instanceId, key);
+                        notifyLost(key);
+                    }
+                }
+            }).replaceWithVoid();
+        });
     }
 
     /** Drops the leases whose row no longer names this instance at the epoch it appends under. */
@@ -293,7 +368,7 @@ public class ShardOwnership {
             if (orphans.size() == 0) {
                 return Uni.createFrom().voidItem();
             }
-            return pool.preparedQuery(LIVE).execute().chain(live -> {
+            return pool.preparedQuery(LIVE).execute(Tuple.of(leaseSeconds())).chain(live -> {
                 List<String> ids = new ArrayList<>();
                 for (Row row : live) {
                     ids.add(row.getString(0));
@@ -302,7 +377,7 @@ public class ShardOwnership {
                 for (Row row : orphans) {
                     long shardKey = row.getLong(0);
                     if (instanceId.equals(io.tributary.shard.Rendezvous.pick(Long.toString(shardKey), ids))) {
-                        claims.add(claim(shardKey).invoke(epoch -> {
+                        claims.add(claim(shardKey, false).invoke(epoch -> {
                             if (epoch > 0) {
                                 LOG.infof("instance %s took over shard %d from a dead instance (epoch %d)",
                                         instanceId, shardKey, epoch);

@@ -87,6 +87,16 @@ class ShardOwnershipTest {
         return client.appendOne(batch(stream, shardId, records));
     }
 
+    /** Appends one record with a partition key that hashes into the shard. */
+    private AppendResponse appendOne(StreamDescription description, String stream, String shardId, String data) {
+        for (int n = 0; ; n++) {
+            String key = "k-" + n;
+            if (LogClient.shardFor(description, key).getShardId().equals(shardId)) {
+                return client.appendOne(batch(stream, shardId, List.of(record(key, data.getBytes(StandardCharsets.UTF_8)))));
+            }
+        }
+    }
+
     private String ownerEndpoint(String stream) {
         StreamDescription d = client.admin().describeStream(DescribeStreamRequest.newBuilder()
                 .setStream(LogClient.ref(stream)).build());
@@ -177,5 +187,60 @@ class ShardOwnershipTest {
         pool.preparedQuery("SELECT retention_tier FROM record_batches WHERE shard_key = $1 ORDER BY last_position")
                 .execute(Tuple.of(shardKey)).await().atMost(Duration.ofSeconds(10)).forEach(r -> tiers.add(r.getInteger(0)));
         assertEquals(List.of(24, 48), tiers);
+    }
+
+    @Test
+    void shardsAreHandedToAnInstanceThatJoinsOnceItHasSettled() throws Exception {
+        String stream = "ownership-join-" + System.nanoTime();
+        StreamDescription description = client.create(stream, 16);
+        for (Shard shard : description.getShardsList()) {
+            AppendResponse r = appendOne(description, stream, shard.getShardId(), "x");
+            assertTrue(r.hasAck(), () -> "refused: " + r.getError());
+        }
+        java.util.Map<String, Long> keys = new java.util.HashMap<>();
+        pool.preparedQuery("""
+                        SELECT s.shard_index, s.shard_key, l.owner_id FROM shards s JOIN streams st ON st.id = s.stream_id
+                        JOIN shard_leases l ON l.shard_key = s.shard_key WHERE st.name = $1""")
+                .execute(Tuple.of(stream)).await().atMost(Duration.ofSeconds(10)).forEach(r -> {
+                    assertEquals(ownership.instanceId(), r.getString(2), "this instance took every shard it was sent");
+                    keys.put(io.tributary.shard.ShardIds.format(r.getInteger(0)), r.getLong(1));
+                });
+        assertEquals(16, keys.size());
+
+        // A peer that has been live for a while appears: the shards rendezvous hashing gives it are handed over.
+        String peer = "peer-" + System.nanoTime();
+        sql("INSERT INTO shard_service_instances VALUES ($1, 'peer-host:9082', now() - interval '1 hour', now() + interval '1 minute')", peer);
+        Set<String> theirs = new HashSet<>();
+        try {
+            for (var e : keys.entrySet()) {
+                if (peer.equals(io.tributary.shard.Rendezvous.pick(Long.toString(e.getValue()), List.of(ownership.instanceId(), peer)))) {
+                    theirs.add(e.getKey());
+                }
+            }
+            assertTrue(!theirs.isEmpty() && theirs.size() < 16, "rendezvous hashing splits 16 shards between two: " + theirs);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
+                for (var e : keys.entrySet()) {
+                    String owner = pool.preparedQuery("SELECT owner_id FROM shard_leases WHERE shard_key = $1")
+                            .execute(Tuple.of(e.getValue())).await().atMost(Duration.ofSeconds(5)).iterator().next().getString(0);
+                    if (theirs.contains(e.getKey()) ? owner != null : !ownership.instanceId().equals(owner)) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            // Writers are sent to the peer for those shards; this instance does not take them back.
+            StreamDescription now = client.admin().describeStream(DescribeStreamRequest.newBuilder()
+                    .setStream(LogClient.ref(stream)).build());
+            for (Shard shard : now.getShardsList()) {
+                assertEquals(theirs.contains(shard.getShardId()) ? "peer-host:9082" : ownership.endpoint(),
+                        shard.getOwnerEndpoint(), shard.getShardId());
+            }
+            assertEquals(ErrorCode.NOT_OWNER, appendOne(description, stream, theirs.iterator().next(), "y").getError().getCode());
+        } finally {
+            sql("UPDATE shard_service_instances SET expires_at = now() - interval '1 second' WHERE instance_id = $1", peer);
+        }
+        // With the peer gone, this instance takes the shard again on the next append.
+        String handedOver = theirs.iterator().next();
+        assertTrue(appendOne(description, stream, handedOver, "z").hasAck());
     }
 }
