@@ -151,8 +151,19 @@ class DurabilityIT {
         // After the restart, new records get sequence numbers above everything stored before.
         Shard shard = description.getShards(0);
         String key = keyFor(description, shard.getShardId(), 0);
-        AppendResponse after = client.appendOne(LogClient.batch(stream, shard.getShardId(),
-                List.of(LogClient.record(key, payload(99, 0)))));
+        // The killed process's write leases hold until they expire (ownership.lease-duration): until then the
+        // restarted instance answers NOT_OWNER and nothing is stored, and a writer sends the batch again.
+        AppendResponse answer;
+        long leaseDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        do {
+            answer = client.appendOne(LogClient.batch(stream, shard.getShardId(),
+                    List.of(LogClient.record(key, payload(99, 0)))));
+            if (answer.hasError() && answer.getError().getCode() == io.tributary.protocol.v1.ErrorCode.NOT_OWNER) {
+                Thread.sleep(200);
+            }
+        } while (answer.hasError() && answer.getError().getCode() == io.tributary.protocol.v1.ErrorCode.NOT_OWNER
+                && System.nanoTime() < leaseDeadline);
+        AppendResponse after = answer;
         assertTrue(after.hasAck(), () -> after.getError().getMessage());
         BigInteger newSeq = new BigInteger(after.getAck().getSequenceNumbers(0));
         assertTrue(!seen.contains(after.getAck().getSequenceNumbers(0)), "a new record gets a new sequence number");
