@@ -49,10 +49,10 @@ public interface ShardServiceConfig {
         Duration leaseDuration();
 
         /**
-         * How often a subscription to a shard owned by another instance looks for new records in storage
-         * (subscriptions on the owner are woken by each commit instead).
+         * How often subscriptions to shards written by another instance look for new records in storage, in
+         * one query for all such shards (subscriptions on the owner are woken by each commit instead).
          */
-        @WithDefault("100ms")
+        @WithDefault("25ms")
         Duration followInterval();
     }
 

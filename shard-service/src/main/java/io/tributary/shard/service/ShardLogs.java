@@ -140,27 +140,32 @@ public class ShardLogs {
                 }));
     }
 
-    /** Followed shards with waiting subscribers learn from storage whether new records were committed. */
+    /**
+     * Followed shards with waiting subscribers learn from storage whether new records were committed: one
+     * query per interval for all of them, none while no subscriber waits on a followed shard.
+     */
     private void followWaited() {
         if (!following.compareAndSet(false, true)) {
             return;
         }
-        java.util.List<Uni<Void>> checks = new java.util.ArrayList<>();
+        java.util.List<Long> keys = new java.util.ArrayList<>();
         for (var e : logs.entrySet()) {
             ShardLog log = e.getValue();
             if (log.writerEpoch() < 0 && log.waiterCount() > 0) {
-                checks.add(repository.head(e.getKey()).invoke(head -> log.follow(head.lastPosition(), head.arrivalMillis()))
-                        .replaceWithVoid());
+                keys.add(e.getKey());
             }
         }
-        if (checks.isEmpty()) {
+        if (keys.isEmpty()) {
             following.set(false);
             return;
         }
-        Uni.join().all(checks).andCollectFailures().eventually(() -> following.set(false))
-                .subscribe().with(v -> {
-                }, e -> {
-                });
+        repository.heads(keys).eventually(() -> following.set(false)).subscribe().with(heads -> heads.forEach((key, head) -> {
+            ShardLog log = logs.get(key);
+            if (log != null) {
+                log.follow(head.lastPosition(), head.arrivalMillis());
+            }
+        }), e -> {
+        });
     }
 
     /** Forgets a shard (its stream was deleted). */

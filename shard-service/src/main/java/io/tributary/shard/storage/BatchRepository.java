@@ -105,6 +105,23 @@ public class BatchRepository {
         });
     }
 
+    private static final String HEADS = """
+            SELECT k, h.last_position, h.last_arrival FROM unnest($1::bigint[]) AS k,
+            LATERAL (SELECT last_position, last_arrival FROM record_batches WHERE shard_key = k
+                     ORDER BY last_position DESC LIMIT 1) AS h
+            """;
+
+    /** The newest committed batch of each of several shards, in one query; shards without any are left out. */
+    public Uni<java.util.Map<Long, ShardHead>> heads(List<Long> shardKeys) {
+        return pool.preparedQuery(HEADS).execute(Tuple.of(shardKeys.toArray(new Long[0]))).map(rows -> {
+            java.util.Map<Long, ShardHead> out = new java.util.HashMap<>();
+            for (Row row : rows) {
+                out.put(row.getLong(0), new ShardHead(row.getLong(1), row.getOffsetDateTime(2).toInstant().toEpochMilli()));
+            }
+            return out;
+        });
+    }
+
     /** Up to {@code limit} batches holding positions at or after {@code fromPosition}, in order. */
     public Uni<List<StoredBatch>> readFrom(long shardKey, long fromPosition, int limit) {
         return pool.preparedQuery(READ_FROM).execute(Tuple.of(shardKey, fromPosition, limit))

@@ -243,4 +243,63 @@ class ShardOwnershipTest {
         String handedOver = theirs.iterator().next();
         assertTrue(appendOne(description, stream, handedOver, "z").hasAck());
     }
+
+    @Test
+    void aSubscriberOnAnInstanceThatDoesNotWriteTheShardGetsWhatTheOwnerCommits() throws Exception {
+        String stream = "ownership-follow-" + System.nanoTime();
+        StreamDescription description = client.create(stream, 1);
+        Shard shard = description.getShards(0);
+        assertTrue(appendOne(description, stream, shard.getShardId(), "mine").hasAck());
+        long shardKey = lease(stream).getLong("shard_key");
+
+        // Another live instance takes the shard; a subscriber here, from LATEST, waits on a follower.
+        String other = "writer-" + System.nanoTime();
+        sql("INSERT INTO shard_service_instances VALUES ($1, 'writer-host:9082', now(), now() + interval '1 minute')", other);
+        sql("UPDATE shard_leases SET owner_id = $1, epoch = epoch + 1 WHERE shard_key = $2", other, shardKey);
+        java.util.concurrent.LinkedBlockingQueue<io.tributary.protocol.v1.StoredRecord> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.atomic.AtomicReference<Object> error = new java.util.concurrent.atomic.AtomicReference<>();
+        io.grpc.stub.StreamObserver<io.tributary.protocol.v1.SubscribeRequest> requests = client.async().subscribe(
+                new io.grpc.stub.StreamObserver<io.tributary.protocol.v1.SubscribeResponse>() {
+                    @Override
+                    public void onNext(io.tributary.protocol.v1.SubscribeResponse r) {
+                        if (r.hasError()) {
+                            error.set(r.getError());
+                        }
+                        received.addAll(r.getRecordsList());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        error.set(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        try {
+            requests.onNext(io.tributary.protocol.v1.SubscribeRequest.newBuilder().setStart(io.tributary.protocol.v1.SubscribeStart.newBuilder()
+                    .setStream(LogClient.ref(stream)).setShardId(shard.getShardId()).setPosition(position(PositionType.LATEST))
+                    .setCredits(100)).build());
+            // The subscription is registered before the other instance commits (its first answer is empty).
+            Thread.sleep(300);
+            assertTrue(received.isEmpty());
+            // The other instance commits a batch (a copy of the last one, through the fence, under its epoch).
+            sql("""
+                    INSERT INTO record_batches (shard_key, first_position, last_position, first_arrival, last_arrival,
+                                                record_count, writer_epoch, traceparent, payload, retention_tier, data_key_id)
+                    SELECT shard_key, last_position + 1, last_position + record_count, now(), now(), record_count, epoch, NULL,
+                           payload, retention_tier, data_key_id
+                    FROM record_batches JOIN shard_leases USING (shard_key)
+                    WHERE shard_key = $1 AND shard_lease_holds(shard_key, epoch)
+                    ORDER BY last_position DESC LIMIT 1""", shardKey);
+            io.tributary.protocol.v1.StoredRecord pushed = received.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(null, error.get());
+            assertTrue(pushed != null, "the subscriber got the record another instance committed");
+            assertEquals("mine", pushed.getData().toStringUtf8());
+        } finally {
+            requests.onCompleted();
+            sql("UPDATE shard_service_instances SET expires_at = now() - interval '1 second' WHERE instance_id = $1", other);
+        }
+    }
 }
