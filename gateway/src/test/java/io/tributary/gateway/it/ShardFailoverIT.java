@@ -84,11 +84,11 @@ class ShardFailoverIT {
         int grpcB = PackagedService.freePort();
         shardA = shardInstance("it-failover-shard-a", grpcA);
         shardB = shardInstance("it-failover-shard-b", grpcB);
-        // ingest-service describes streams at B (the survivor); appends go wherever the shard map says each
-        // shard is written. The gateway knows both instances, A first: once A is gone, its Kinesis
-        // requests move on to B.
+        // ingest-service is configured with A (the one killed): appends go wherever the shard map says each
+        // shard is written, and once A is gone streams are described at the instances earlier maps named.
+        // The gateway knows both instances, A first: once A is gone, its Kinesis requests move on to B.
         ingest = new PackagedService("ingest-service", "it-failover-ingest")
-                .with("quarkus.grpc.clients.shard.port", grpcB)
+                .with("quarkus.grpc.clients.shard.port", grpcA)
                 .with("tributary.ingest.shard-maps.refresh-after", "1s").start();
         byte[] masterKey = new byte[32];
         new SecureRandom().nextBytes(masterKey);

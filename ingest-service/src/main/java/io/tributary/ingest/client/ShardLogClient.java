@@ -68,6 +68,11 @@ public class ShardLogClient {
                 .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
+    /** The channel to the shard-service instance at {@code endpoint} ({@code host:port}), opened on first use. */
+    public Channel channelTo(String endpoint) {
+        return instances.computeIfAbsent(endpoint, Instance::new).channel;
+    }
+
     @PreDestroy
     void close() {
         for (AppendStream s : configured) {

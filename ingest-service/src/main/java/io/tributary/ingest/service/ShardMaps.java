@@ -21,7 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Cached shard maps of streams. A map is described again after {@code shard-maps.refresh-after}, and at
- * once after shard-service said a batch went to the wrong shard or stream ({@link #invalidate}).
+ * once after shard-service said a batch went to the wrong shard or stream ({@link #invalidate}). Streams
+ * are described at the configured shard-service instance, or at any other instance an earlier map named
+ * when that one cannot be reached.
  */
 @ApplicationScoped
 public class ShardMaps {
@@ -29,6 +31,8 @@ public class ShardMaps {
     private final ShardAdminClient admin;
     private final long refreshNanos;
     private final Map<String, ShardMap> maps = new ConcurrentHashMap<>();
+    /** Every shard-service instance a shard map named: where to describe streams when the configured one is gone. */
+    private final java.util.Set<String> knownEndpoints = ConcurrentHashMap.newKeySet();
 
     public ShardMaps(ShardAdminClient admin, IngestConfig config) {
         this.admin = admin;
@@ -45,7 +49,12 @@ public class ShardMaps {
         if (cached != null && System.nanoTime() - cached.loadedAtNanos() < refreshNanos) {
             return Uni.createFrom().item(cached);
         }
-        return admin.describe(tenantId, streamName)
+        return admin.describe(tenantId, streamName, List.copyOf(knownEndpoints))
+                .invoke(d -> d.getShardsList().forEach(s -> {
+                    if (!s.getOwnerEndpoint().isEmpty()) {
+                        knownEndpoints.add(s.getOwnerEndpoint());
+                    }
+                }))
                 .map(d -> toMap(tenantId, d))
                 .invoke(m -> maps.put(key(tenantId, streamName), m))
                 .onFailure().transform(ShardMaps::asAwsError);
