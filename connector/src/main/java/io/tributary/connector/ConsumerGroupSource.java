@@ -74,6 +74,8 @@ final class ConsumerGroupSource {
     private long heartbeatMillis = 1000;
 
     private final java.util.function.Function<String, ManagedChannel> channelFor;
+    /** Where membership and checkpoints go: the configured instance, or another once it is unreachable. */
+    private final InstanceRotation instances = new InstanceRotation();
 
     /**
      * @param channel    the configured shard-service instance: membership, checkpoints, and reads of shards
@@ -128,13 +130,38 @@ final class ConsumerGroupSource {
             return;
         }
         try {
-            HeartbeatResponse r = groups.withDeadlineAfter(30, TimeUnit.SECONDS).heartbeat(HeartbeatRequest.newBuilder()
+            HeartbeatRequest request = HeartbeatRequest.newBuilder()
                     .setGroup(group).setMemberId(config.memberId()).setInitialPosition(config.initialPosition())
-                    .setIgnoreLineage(config.ignoreLineage()).build());
+                    .setIgnoreLineage(config.ignoreLineage()).build();
+            HeartbeatResponse r = onSomeInstance(stub -> stub.withDeadlineAfter(30, TimeUnit.SECONDS).heartbeat(request));
             heartbeatMillis = Math.max(100, r.getHeartbeatIntervalMillis());
+            r.getLeasesList().forEach(l -> instances.learn(l.getOwnerEndpoint()));
             apply(r.getLeasesList());
         } catch (RuntimeException e) {
             LOG.warnf("consumer group %s: heartbeat failed (%s); retrying", config.group(), e.getMessage());
+        }
+    }
+
+    /**
+     * Calls the group service on the current instance; when it cannot be reached, on the next instance the
+     * group has named, each at most once.
+     */
+    private <T> T onSomeInstance(java.util.function.Function<ConsumerGroupsGrpc.ConsumerGroupsBlockingStub, T> call) {
+        int tries = instances.size();
+        while (true) {
+            String endpoint = instances.current();
+            ConsumerGroupsGrpc.ConsumerGroupsBlockingStub stub = endpoint.isEmpty() ? groups
+                    : ConsumerGroupsGrpc.newBlockingStub(channelFor.apply(endpoint));
+            try {
+                return call.apply(stub);
+            } catch (io.grpc.StatusRuntimeException e) {
+                if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE || --tries <= 0) {
+                    throw e;
+                }
+                LOG.warnf("consumer group %s: shard-service %s is unreachable (%s); trying another instance",
+                        config.group(), endpoint.isEmpty() ? "(configured)" : endpoint, e.getStatus().getDescription());
+                instances.unreachable(endpoint);
+            }
         }
     }
 
@@ -184,8 +211,8 @@ final class ConsumerGroupSource {
             all.forEach(ShardReader::checkpoint);
             all.forEach(ShardReader::stop);
             try {
-                groups.withDeadlineAfter(5, TimeUnit.SECONDS).leave(LeaveRequest.newBuilder().setGroup(group)
-                        .setMemberId(config.memberId()).build());
+                LeaveRequest leave = LeaveRequest.newBuilder().setGroup(group).setMemberId(config.memberId()).build();
+                onSomeInstance(stub -> stub.withDeadlineAfter(5, TimeUnit.SECONDS).leave(leave));
             } catch (RuntimeException e) {
                 LOG.debugf("consumer group %s: leave failed: %s", config.group(), e.getMessage());
             }
@@ -409,7 +436,8 @@ final class ConsumerGroupSource {
                 } else {
                     b.setSequenceNumber(to);
                 }
-                groups.withDeadlineAfter(30, TimeUnit.SECONDS).checkpoint(b.build());
+                CheckpointRequest checkpoint = b.build();
+                onSomeInstance(stub -> stub.withDeadlineAfter(30, TimeUnit.SECONDS).checkpoint(checkpoint));
                 synchronized (this) {
                     checkpointed = to;
                     if (end) {
