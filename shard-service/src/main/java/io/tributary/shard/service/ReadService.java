@@ -64,8 +64,15 @@ public class ReadService {
                                 + " does not exist."));
             }
             ShardLog log = logs.loaded(shard);
-            return log != null && log.writerEpoch() >= 0 ? Uni.createFrom().item(opened(stream, shard, log))
-                    : logs.forRead(shard).map(l -> opened(stream, shard, l));
+            if (log != null && log.writerEpoch() >= 0) {
+                return Uni.createFrom().item(opened(stream, shard, log));
+            }
+            // A shard this instance does not write: its end (or, closed, its last record) comes from storage,
+            // asked after the log learned whether it is closed.
+            return logs.load(shard).chain(l -> {
+                opened(stream, shard, l);
+                return logs.forRead(shard);
+            }).map(l -> new OpenShard(stream, shard, l));
         });
     }
 

@@ -56,6 +56,12 @@ final class ShardLog {
 
     // Ownership, guarded by this object's monitor: the epoch of this instance's write lease, or -1.
     private long writerEpoch = -1;
+    /**
+     * Whether, for a closed shard, {@link #committedNext} is known to be its end: false from the moment the
+     * log learns the shard closed until storage has been asked (another instance may have committed
+     * batches this log never saw).
+     */
+    private boolean endKnown = true;
     /** Set by {@link #admit} for the pipeline thread that called it: first position and epoch of the batch. */
     long admittedFirst;
     long admittedEpoch;
@@ -134,8 +140,8 @@ final class ShardLog {
      */
     void awaitCommitted(long position, Runnable wakeUp) {
         synchronized (this) {
-            // A closed shard gets no more records: its waiters are woken at once to see its end.
-            if (committedNext <= position && shard.isOpen()) {
+            // A closed shard gets no more records: once its end is known, waiters are woken at once to see it.
+            if (committedNext <= position && (shard.isOpen() || !endKnown)) {
                 waiters.add(wakeUp);
                 return;
             }
@@ -255,6 +261,10 @@ final class ShardLog {
     void becomeOwner(long epoch, long lastCommittedPosition, long lastArrival) {
         List<Runnable> toWake = null;
         synchronized (this) {
+            if (!shard.isOpen()) {
+                // Closed meanwhile: nobody writes it again (the fence refuses every batch).
+                return;
+            }
             writerEpoch = epoch;
             nextPosition = Math.max(lastCommittedPosition + 1, shard.startingPosition());
             lastArrivalMillis = Math.max(lastArrivalMillis, lastArrival);
@@ -291,11 +301,20 @@ final class ShardLog {
     void follow(long lastCommittedPosition, long lastArrival) {
         List<Runnable> toWake;
         synchronized (this) {
-            if (writerEpoch >= 0 || lastCommittedPosition + 1 <= committedNext) {
+            if (writerEpoch >= 0) {
                 return;
             }
-            committedNext = lastCommittedPosition + 1;
-            headArrivalMillis = lastArrival;
+            boolean endLearned = !shard.isOpen() && !endKnown;
+            if (endLearned) {
+                endKnown = true;
+            }
+            if (lastCommittedPosition + 1 <= committedNext && !endLearned) {
+                return;
+            }
+            if (lastCommittedPosition + 1 > committedNext) {
+                committedNext = lastCommittedPosition + 1;
+                headArrivalMillis = lastArrival;
+            }
             toWake = waiters;
             waiters = new ArrayList<>();
         }
@@ -361,6 +380,11 @@ final class ShardLog {
         synchronized (this) {
             sealed = true;
             nextPosition = Math.max(nextPosition, closedShard.endingPosition() + 1);
+            // Nobody writes a closed shard again, and another instance may have committed to it batches
+            // this log never saw (even while it believed it owned the shard): where it ends is learned from
+            // storage.
+            endKnown = false;
+            writerEpoch = -1;
             shard = closedShard;
             children = List.copyOf(childShards);
             toWake = waiters;
@@ -378,7 +402,7 @@ final class ShardLog {
 
     /** Whether the shard is closed and every record it holds is below {@code position}. */
     synchronized boolean endsBefore(long position) {
-        return !shard.isOpen() && position >= committedNext;
+        return !shard.isOpen() && endKnown && position >= committedNext;
     }
 
     /** Gives the tail's memory back (the shard is no longer served here). */

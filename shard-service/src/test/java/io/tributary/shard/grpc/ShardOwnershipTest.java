@@ -56,6 +56,9 @@ class ShardOwnershipTest {
     @Inject
     io.tributary.shard.service.StreamSettingsService settings;
 
+    @Inject
+    io.tributary.shard.service.ReshardService resharding;
+
     LogClient client;
 
     @BeforeEach
@@ -299,6 +302,60 @@ class ShardOwnershipTest {
             assertEquals("mine", pushed.getData().toStringUtf8());
         } finally {
             requests.onCompleted();
+            sql("UPDATE shard_service_instances SET expires_at = now() - interval '1 second' WHERE instance_id = $1", other);
+        }
+    }
+
+    @Test
+    void aSplitOnOneInstanceFencesTheParentsWriterOnAnotherAndEndsAfterItsLastBatch() throws Throwable {
+        String stream = "ownership-split-" + System.nanoTime();
+        StreamDescription description = client.create(stream, 1);
+        Shard shard = description.getShards(0);
+        assertTrue(appendOne(description, stream, shard.getShardId(), "mine").hasAck());
+        long shardKey = lease(stream).getLong("shard_key");
+
+        // Another instance writes the shard now and has committed a batch this instance never saw.
+        String other = "splitter-" + System.nanoTime();
+        sql("INSERT INTO shard_service_instances VALUES ($1, 'splitter-host:9082', now(), now() + interval '1 minute')", other);
+        sql("UPDATE shard_leases SET owner_id = $1, epoch = epoch + 1 WHERE shard_key = $2", other, shardKey);
+        long otherEpoch = lease(stream).getLong("epoch");
+        String copyAsOther = """
+                INSERT INTO record_batches (shard_key, first_position, last_position, first_arrival, last_arrival,
+                                            record_count, writer_epoch, traceparent, payload, retention_tier, data_key_id)
+                SELECT shard_key, last_position + 1, last_position + record_count, now(), now(), record_count, $2, NULL,
+                       payload, retention_tier, data_key_id
+                FROM record_batches WHERE shard_key = $1 AND shard_lease_holds($1, $2)
+                ORDER BY last_position DESC LIMIT 1""";
+        try {
+            sql(copyAsOther, shardKey, otherEpoch);
+
+            // The split runs here: it takes the parent's lease from the other instance and ends the parent
+            // after the other instance's batch.
+            io.quarkus.vertx.VertxContextSupport.subscribeAndAwait(() -> resharding.split(LogClient.TENANT, stream,
+                    shard.getShardId(), io.tributary.shard.HashKeys.MAX.shiftRight(1)));
+            Row fencedLease = lease(stream);
+            assertEquals(null, fencedLease.getString("owner_id"));
+            assertEquals(otherEpoch + 1, fencedLease.getLong("epoch"));
+            // The other instance can no longer add to the parent.
+            RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> sql(copyAsOther, shardKey, otherEpoch));
+            assertTrue(String.valueOf(refused.getMessage()).contains("no longer held"), refused.getMessage());
+
+            List<StoredRecord> parent = client.readAll(stream, shard.getShardId(), position(PositionType.TRIM_HORIZON));
+            assertEquals(List.of("mine", "mine"), parent.stream().map(r -> r.getData().toStringUtf8()).toList());
+            StreamDescription after = client.admin().describeStream(DescribeStreamRequest.newBuilder()
+                    .setStream(LogClient.ref(stream)).build());
+            Shard closed = after.getShardsList().stream().filter(x -> x.getShardId().equals(shard.getShardId())).findFirst().orElseThrow();
+            java.math.BigInteger ending = new java.math.BigInteger(closed.getEndingSequenceNumber());
+            assertTrue(ending.compareTo(new java.math.BigInteger(parent.get(1).getSequenceNumber())) > 0,
+                    "the parent ends after the other instance's batch");
+            for (Shard child : after.getShardsList()) {
+                if (child.getEndingSequenceNumber().isEmpty()) {
+                    assertTrue(new java.math.BigInteger(child.getStartingSequenceNumber()).compareTo(ending) > 0,
+                            "children start after the parent's end");
+                }
+            }
+        } finally {
             sql("UPDATE shard_service_instances SET expires_at = now() - interval '1 second' WHERE instance_id = $1", other);
         }
     }

@@ -110,8 +110,12 @@ class SubscriptionTest {
         assertEquals(4, sent.stream().mapToInt(r -> r.records().size()).sum());
         assertFalse(sent.stream().anyMatch(ReadResult::shardEnded), "records are left, so the shard has not ended");
         s.grant(100);
-        ReadResult last = sent.get(sent.size() - 1);
         assertEquals(10, sent.stream().mapToInt(r -> r.records().size()).sum());
+        // Another instance may have committed to the shard what this log never saw: the end is told only
+        // once storage confirmed where the shard ends.
+        assertFalse(sent.stream().anyMatch(ReadResult::shardEnded), "the end is not known before storage is asked");
+        log.follow(10, 5);
+        ReadResult last = sent.get(sent.size() - 1);
         assertTrue(last.shardEnded());
         assertEquals(List.of(child), last.childShards());
         int messages = sent.size();
@@ -128,6 +132,9 @@ class SubscriptionTest {
         assertEquals(1, log.waiterCount());
         ShardInfo closed = new ShardInfo(1, 0, shard.hashKeyRange(), -1, -1, 1, 4, 0, 5);
         log.close(closed, List.of());
+        assertFalse(sent.stream().anyMatch(ReadResult::shardEnded), "the end is not known before storage is asked");
+        assertEquals(1, log.waiterCount(), "the subscriber waits for storage's answer, without spinning");
+        log.follow(3, 5);
         assertTrue(sent.get(sent.size() - 1).shardEnded());
         assertEquals(0, log.waiterCount());
     }
