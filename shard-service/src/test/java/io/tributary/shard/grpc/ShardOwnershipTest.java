@@ -252,10 +252,11 @@ class ShardOwnershipTest {
         String stream = "ownership-follow-" + System.nanoTime();
         StreamDescription description = client.create(stream, 1);
         Shard shard = description.getShards(0);
-        assertTrue(appendOne(description, stream, shard.getShardId(), "mine").hasAck());
+        AppendResponse mine = appendOne(description, stream, shard.getShardId(), "mine");
+        assertTrue(mine.hasAck());
         long shardKey = lease(stream).getLong("shard_key");
 
-        // Another live instance takes the shard; a subscriber here, from LATEST, waits on a follower.
+        // Another live instance takes the shard; a subscriber here, after the last record, waits on a follower.
         String other = "writer-" + System.nanoTime();
         sql("INSERT INTO shard_service_instances VALUES ($1, 'writer-host:9082', now(), now() + interval '1 minute')", other);
         sql("UPDATE shard_leases SET owner_id = $1, epoch = epoch + 1 WHERE shard_key = $2", other, shardKey);
@@ -282,11 +283,13 @@ class ShardOwnershipTest {
                 });
         try {
             requests.onNext(io.tributary.protocol.v1.SubscribeRequest.newBuilder().setStart(io.tributary.protocol.v1.SubscribeStart.newBuilder()
-                    .setStream(LogClient.ref(stream)).setShardId(shard.getShardId()).setPosition(position(PositionType.LATEST))
+                    .setStream(LogClient.ref(stream)).setShardId(shard.getShardId())
+                    .setPosition(LogClient.at(PositionType.AFTER_SEQUENCE_NUMBER, mine.getAck().getSequenceNumbers(0)))
                     .setCredits(100)).build());
-            // The subscription is registered before the other instance commits (its first answer is empty).
-            Thread.sleep(300);
-            assertTrue(received.isEmpty());
+            // Whether the subscription is already waiting when the other instance commits or starts after it,
+            // it must deliver that record (waiting, only the follow poll can wake it).
+            org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+                    .until(() -> received.isEmpty() && error.get() == null);
             // The other instance commits a batch (a copy of the last one, through the fence, under its epoch).
             sql("""
                     INSERT INTO record_batches (shard_key, first_position, last_position, first_arrival, last_arrival,
