@@ -15,6 +15,14 @@ public final class Retention {
 
     private static final long HOUR = 3_600_000L;
 
+    /**
+     * How long after its day ends a daily partition is kept at the least, and created at the latest: a batch
+     * admitted just before midnight may commit just after it, and instances' clocks differ a little. Without
+     * this, a day no stream needs would be created again by each maintenance round and dropped by the next,
+     * and each of those takes locks every writer of the tier waits for.
+     */
+    public static final long PARTITION_GRACE_MILLIS = HOUR;
+
     private Retention() {
     }
 
@@ -64,7 +72,7 @@ public final class Retention {
                 neededHours = Math.max(neededHours, s.retentionHours());
             }
         }
-        return nowMillis >= dayEnd + neededHours * HOUR;
+        return nowMillis >= dayEnd + Math.max(neededHours * HOUR, PARTITION_GRACE_MILLIS);
     }
 
     /**

@@ -35,14 +35,16 @@ class RetentionTest {
         List<Retention.TierChange> changes = List.of(new Retention.TierChange(1, 24, changedDuringDay));
         assertFalse(Retention.droppable(24, DAY, streams, changes, DAY_END + 100 * HOUR));
         assertTrue(Retention.droppable(24, DAY, streams, changes, DAY_END + 168 * HOUR));
-        assertTrue(Retention.droppable(24, DAY.plusDays(1), streams, changes, DAY_END + 24 * HOUR + 1),
+        assertTrue(Retention.droppable(24, DAY.plusDays(1), streams, changes, DAY_END + 24 * HOUR + Retention.PARTITION_GRACE_MILLIS),
                 "a day after the stream left the tier holds nothing of it");
     }
 
     @Test
     void ignoresStreamsCreatedAfterTheDay() {
         List<Retention.StreamTerm> streams = List.of(new Retention.StreamTerm(1, 24, 24, DAY_END + HOUR, -1));
-        assertTrue(Retention.droppable(24, DAY, streams, List.of(), DAY_END));
+        assertFalse(Retention.droppable(24, DAY, streams, List.of(), DAY_END + Retention.PARTITION_GRACE_MILLIS - 1),
+                "a day is kept for a while after it ended, even when no stream needs it");
+        assertTrue(Retention.droppable(24, DAY, streams, List.of(), DAY_END + Retention.PARTITION_GRACE_MILLIS));
     }
 
     @Test

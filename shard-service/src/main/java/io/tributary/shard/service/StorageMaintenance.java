@@ -21,6 +21,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -75,17 +76,23 @@ public class StorageMaintenance {
         return ensurePartitions().chain(this::dropExpiredPartitions).chain(this::purgeDeletedStreams);
     }
 
-    /** Creates the partitions of every tier a live stream writes to, from yesterday to the days ahead. */
+    /** Creates the partitions of every tier a live stream writes to, from today (or yesterday) to the days ahead. */
     Uni<Void> ensurePartitions() {
         return tiersInUse().chain(tiers -> Multi.createFrom().iterable(tiers)
                 .onItem().transformToUniAndConcatenate(this::ensureTier)
                 .collect().last().replaceWithVoid());
     }
 
-    /** Creates the partitions of one tier, from yesterday to the days ahead (before a stream writes to it). */
+    /**
+     * Creates the partitions of one tier, from today to the days ahead (before a stream writes to it), and
+     * yesterday's while it may still receive a batch ({@link Retention#PARTITION_GRACE_MILLIS} into today):
+     * after that it is no longer created, so that a day dropped as unneeded stays dropped.
+     */
     public Uni<Void> ensureTier(int tier) {
         LocalDate today = clock.today();
-        return Multi.createFrom().range(-1, config.storage().partitionsAhead() + 1)
+        long todayStart = today.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        int first = clock.millis() < todayStart + Retention.PARTITION_GRACE_MILLIS ? -1 : 0;
+        return Multi.createFrom().range(first, config.storage().partitionsAhead() + 1)
                 .onItem().transformToUniAndConcatenate(d -> batches.ensurePartition(tier, today.plusDays(d)))
                 .collect().last().replaceWithVoid();
     }
