@@ -34,11 +34,15 @@ import org.HdrHistogram.Histogram;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -460,7 +464,24 @@ public final class BenchRun {
             case GRPC -> "Tributary bench: durable append path of shard-service (gRPC)";
         });
         printSettingsLine();
+        hostWriteback().ifPresent(out::println);
         out.flush();
+    }
+
+    /**
+     * The kernel's background writeback threshold, which decides whether PostgreSQL's table writes reach
+     * the disk steadily or in bursts that stall commits (docs/performance.md): part of what a figure was
+     * measured under.
+     */
+    private static Optional<String> hostWriteback() {
+        try {
+            Path vm = Path.of("/proc/sys/vm");
+            return Optional.of(String.format("host               vm.dirty_background_bytes %s, vm.dirty_background_ratio %s",
+                    Files.readAllLines(vm.resolve("dirty_background_bytes")).get(0).trim(),
+                    Files.readAllLines(vm.resolve("dirty_background_ratio")).get(0).trim()));
+        } catch (IOException | RuntimeException e) { // procfs: read by lines, whole-file reads may stop early
+            return Optional.empty();
+        }
     }
 
     private void printSettingsLine() {
