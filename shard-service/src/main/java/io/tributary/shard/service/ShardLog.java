@@ -45,6 +45,9 @@ final class ShardLog {
     private long averageBatchBytes;
     private final TreeMap<Long, TailBatch> tail = new TreeMap<>();
     private long tailBytes;
+    /** Where a busy shard's tail batches are copied to (see {@link #compact}), and how much of it is used. */
+    private byte[] chunk;
+    private int chunkUsed;
     private List<Runnable> waiters = new ArrayList<>();
 
     // Resharding: a sealed shard is given no more positions; it is sealed before it closes, and stays
@@ -112,9 +115,10 @@ final class ShardLog {
     }
 
     /** Makes a committed batch visible to readers and wakes waiting subscribers. */
-    void publish(TailBatch batch) {
+    void publish(TailBatch committed) {
         List<Runnable> toWake;
         synchronized (this) {
+            TailBatch batch = compact(committed);
             tail.put(batch.firstPosition(), batch);
             tailBytes += batch.bytes();
             totalTailBytes.addAndGet(batch.bytes());
@@ -132,6 +136,37 @@ final class ShardLog {
         for (Runnable r : toWake) {
             r.run();
         }
+    }
+
+    /**
+     * Size of the arrays a busy shard's tail is packed into: just under 4 MiB, so that with the garbage
+     * collector's usual region sizes (1–8 MiB) each is one "humongous" object, allocated outside the young
+     * generation and never copied.
+     */
+    static final int CHUNK_BYTES = (4 << 20) - 64;
+
+    /**
+     * Where a committed batch is kept. A batch's own array lives seconds in the tail and would be copied by
+     * every young collection meanwhile (the tail of a busy shard is megabytes: the largest part of what
+     * those collections copy, and of their pauses). Once this shard's tail holds a chunk's worth, batches
+     * are copied into a shared chunk instead, which the collector never moves, and their own arrays die
+     * young. A quiet shard keeps its batches as they are, so it pins no chunk; a busy one holds at most one
+     * partly used chunk beyond its tail's limit.
+     */
+    private TailBatch compact(TailBatch batch) {
+        int size = batch.bytes() > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) batch.bytes();
+        if (tailBytes < CHUNK_BYTES || size > CHUNK_BYTES / 2 || batch.payloadOffset() != 0) {
+            return batch;
+        }
+        if (chunk == null || CHUNK_BYTES - chunkUsed < size) {
+            chunk = new byte[CHUNK_BYTES];
+            chunkUsed = 0;
+        }
+        System.arraycopy(batch.payload(), 0, chunk, chunkUsed, size);
+        TailBatch moved = new TailBatch(batch.firstPosition(), batch.count(), batch.arrivalMillis(), chunk, chunkUsed,
+                batch.layout(), batch.bytes(), batch.encrypted());
+        chunkUsed += size;
+        return moved;
     }
 
     /**
@@ -175,6 +210,7 @@ final class ShardLog {
             int i = (int) Math.max(0, from - b.firstPosition());
             int[] layout = b.layout();
             byte[] payload = b.payload();
+            int base = b.payloadOffset();
             for (; i < b.count(); i++) {
                 int at = i * 4;
                 int size = layout[at + 3];
@@ -183,8 +219,8 @@ final class ShardLog {
                 }
                 // The payload is never modified once committed, so records may share it.
                 out.add(new LogRecord(b.firstPosition() + i,
-                        UnsafeByteOperations.unsafeWrap(payload, layout[at], layout[at + 1]),
-                        UnsafeByteOperations.unsafeWrap(payload, layout[at + 2], size), b.arrivalMillis(), b.encrypted()));
+                        UnsafeByteOperations.unsafeWrap(payload, base + layout[at], layout[at + 1]),
+                        UnsafeByteOperations.unsafeWrap(payload, base + layout[at + 2], size), b.arrivalMillis(), b.encrypted()));
                 bytes += size;
             }
         }
@@ -325,6 +361,8 @@ final class ShardLog {
         totalTailBytes.addAndGet(-tailBytes);
         tailBytes = 0;
         tail.clear();
+        chunk = null;
+        chunkUsed = 0;
     }
 
     /** The commit of an admitted batch returned (committed or failed). */
@@ -411,11 +449,19 @@ final class ShardLog {
     }
 
     /**
-     * A committed batch kept in memory as its encoded payload; {@code layout} holds key offset, key length,
-     * data offset and data length of each record in turn. Arrays are never modified after construction.
+     * A committed batch kept in memory as its encoded payload, which starts at {@code payloadOffset} of
+     * {@code payload} and is {@code bytes} long; {@code layout} holds key offset, key length, data offset
+     * and data length of each record in turn, relative to the payload's start. The bytes are never modified
+     * once committed.
      */
-    record TailBatch(long firstPosition, int count, long arrivalMillis, byte[] payload, int[] layout, long bytes,
-                     boolean encrypted) {
+    record TailBatch(long firstPosition, int count, long arrivalMillis, byte[] payload, int payloadOffset, int[] layout,
+                     long bytes, boolean encrypted) {
+
+        /** A batch in an array of its own. */
+        TailBatch(long firstPosition, int count, long arrivalMillis, byte[] payload, int[] layout, long bytes,
+                  boolean encrypted) {
+            this(firstPosition, count, arrivalMillis, payload, 0, layout, bytes, encrypted);
+        }
 
         /** A tail batch of an encoded payload, its layout read from it. */
         static TailBatch of(long firstPosition, long arrivalMillis, byte[] payload) {
