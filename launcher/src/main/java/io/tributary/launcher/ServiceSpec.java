@@ -7,18 +7,26 @@ import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * A Tributary service the launcher knows how to run: its module folder (also its name) and the ports it
- * binds. The ports are the services' configured defaults; the launcher checks them before starting and
+ * A Tributary service the launcher knows how to run: its module folder (also its name), the ports it
+ * binds and the JVM options it runs with unless the user says otherwise. The ports are the services' configured defaults; the launcher checks them before starting and
  * probes them afterwards.
  */
-record ServiceSpec(String name, int httpPort, OptionalInt grpcPort) {
+record ServiceSpec(String name, int httpPort, OptionalInt grpcPort, List<String> javaOptions) {
+
+    ServiceSpec(String name, int httpPort, OptionalInt grpcPort) {
+        this(name, httpPort, grpcPort, List.of());
+    }
 
     /**
      * Every service in start order: shard-service first because it runs the schema migrations the others
      * rely on, the gateway last so the public endpoint only opens once everything behind it answers.
      */
     static final List<ServiceSpec> ALL = List.of(
-            new ServiceSpec("shard-service", 8082, OptionalInt.of(9082)),
+            // An initial heap of 1 GiB: with the JVM's default start of 1/64 of memory, G1 keeps the heap
+            // small and starts a marking cycle (and its remark pause) every few seconds under steady writes,
+            // because the in-memory tail's chunks count as old data (docs/performance.md). TRIBUTARY_JAVA_OPTS
+            // come after these and win.
+            new ServiceSpec("shard-service", 8082, OptionalInt.of(9082), List.of("-Xms1g")),
             new ServiceSpec("ingest-service", 8081, OptionalInt.empty()),
             new ServiceSpec("delivery-service", 8083, OptionalInt.empty()),
             new ServiceSpec("analytics-service", 8084, OptionalInt.empty()),

@@ -269,6 +269,7 @@ final class UpCommand {
         List<String> command = new ArrayList<>();
         setsid().ifPresent(command::add);
         command.add(javaExecutable());
+        command.addAll(service.javaOptions());
         command.addAll(config.javaOptions());
         command.add("-jar");
         command.add(service.jar(config.home()).toString());
