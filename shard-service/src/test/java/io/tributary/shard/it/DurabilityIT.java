@@ -153,17 +153,11 @@ class DurabilityIT {
         String key = keyFor(description, shard.getShardId(), 0);
         // The killed process's write leases hold until they expire (ownership.lease-duration): until then the
         // restarted instance answers NOT_OWNER and nothing is stored, and a writer sends the batch again.
-        AppendResponse answer;
-        long leaseDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        do {
-            answer = client.appendOne(LogClient.batch(stream, shard.getShardId(),
-                    List.of(LogClient.record(key, payload(99, 0)))));
-            if (answer.hasError() && answer.getError().getCode() == io.tributary.protocol.v1.ErrorCode.NOT_OWNER) {
-                Thread.sleep(200);
-            }
-        } while (answer.hasError() && answer.getError().getCode() == io.tributary.protocol.v1.ErrorCode.NOT_OWNER
-                && System.nanoTime() < leaseDeadline);
-        AppendResponse after = answer;
+        AppendResponse after = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(200))
+                .until(() -> client.appendOne(LogClient.batch(stream, shard.getShardId(),
+                                List.of(LogClient.record(key, payload(99, 0))))),
+                        a -> !a.hasError() || a.getError().getCode() != io.tributary.protocol.v1.ErrorCode.NOT_OWNER);
         assertTrue(after.hasAck(), () -> after.getError().getMessage());
         BigInteger newSeq = new BigInteger(after.getAck().getSequenceNumbers(0));
         assertTrue(!seen.contains(after.getAck().getSequenceNumbers(0)), "a new record gets a new sequence number");
