@@ -16,6 +16,9 @@ import io.tributary.protocol.v1.StreamAdminGrpc;
 import io.tributary.protocol.v1.StreamDescription;
 import io.tributary.protocol.v1.StreamLogGrpc;
 import io.tributary.protocol.v1.StreamRef;
+import io.tributary.protocol.v1.SubscribeRequest;
+import io.tributary.protocol.v1.SubscribeResponse;
+import io.tributary.protocol.v1.SubscribeStart;
 import io.tributary.shard.HashKeys;
 
 import java.math.BigInteger;
@@ -24,8 +27,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Test-side client of the internal API, over real gRPC. */
 public final class LogClient {
@@ -53,6 +58,50 @@ public final class LogClient {
 
     public StreamLogGrpc.StreamLogStub async() {
         return async;
+    }
+
+    /** Subscribes to a shard from {@code position} with {@code credits}; what arrives is recorded. */
+    public Subscriber subscribe(String stream, String shardId, Position position, long credits) {
+        return new Subscriber(async, stream, shardId, position, credits);
+    }
+
+    /** A push subscription that records the records and the last error it received. */
+    public static final class Subscriber implements StreamObserver<SubscribeResponse> {
+        public final List<StoredRecord> received = new CopyOnWriteArrayList<>();
+        /** A {@code protocol.v1.Error} the service answered, or the transport's {@code Throwable}. */
+        public final AtomicReference<Object> error = new AtomicReference<>();
+        private final StreamObserver<SubscribeRequest> requests;
+
+        Subscriber(StreamLogGrpc.StreamLogStub async, String stream, String shardId, Position position, long credits) {
+            requests = async.subscribe(this);
+            requests.onNext(SubscribeRequest.newBuilder().setStart(SubscribeStart.newBuilder()
+                    .setStream(ref(stream)).setShardId(shardId).setPosition(position).setCredits(credits)).build());
+        }
+
+        public void grant(long credits) {
+            requests.onNext(SubscribeRequest.newBuilder().setCredits(credits).build());
+        }
+
+        public void close() {
+            requests.onCompleted();
+        }
+
+        @Override
+        public void onNext(SubscribeResponse r) {
+            if (r.hasError()) {
+                error.set(r.getError());
+            }
+            received.addAll(r.getRecordsList());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            error.set(t);
+        }
+
+        @Override
+        public void onCompleted() {
+        }
     }
 
     public static StreamRef ref(String name) {

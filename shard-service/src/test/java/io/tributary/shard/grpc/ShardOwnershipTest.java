@@ -260,36 +260,13 @@ class ShardOwnershipTest {
         String other = "writer-" + System.nanoTime();
         sql("INSERT INTO shard_service_instances VALUES ($1, 'writer-host:9082', now(), now() + interval '1 minute')", other);
         sql("UPDATE shard_leases SET owner_id = $1, epoch = epoch + 1 WHERE shard_key = $2", other, shardKey);
-        java.util.concurrent.LinkedBlockingQueue<io.tributary.protocol.v1.StoredRecord> received = new java.util.concurrent.LinkedBlockingQueue<>();
-        java.util.concurrent.atomic.AtomicReference<Object> error = new java.util.concurrent.atomic.AtomicReference<>();
-        io.grpc.stub.StreamObserver<io.tributary.protocol.v1.SubscribeRequest> requests = client.async().subscribe(
-                new io.grpc.stub.StreamObserver<io.tributary.protocol.v1.SubscribeResponse>() {
-                    @Override
-                    public void onNext(io.tributary.protocol.v1.SubscribeResponse r) {
-                        if (r.hasError()) {
-                            error.set(r.getError());
-                        }
-                        received.addAll(r.getRecordsList());
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        error.set(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
+        LogClient.Subscriber subscriber = client.subscribe(stream, shard.getShardId(),
+                LogClient.at(PositionType.AFTER_SEQUENCE_NUMBER, mine.getAck().getSequenceNumbers(0)), 100);
         try {
-            requests.onNext(io.tributary.protocol.v1.SubscribeRequest.newBuilder().setStart(io.tributary.protocol.v1.SubscribeStart.newBuilder()
-                    .setStream(LogClient.ref(stream)).setShardId(shard.getShardId())
-                    .setPosition(LogClient.at(PositionType.AFTER_SEQUENCE_NUMBER, mine.getAck().getSequenceNumbers(0)))
-                    .setCredits(100)).build());
             // Whether the subscription is already waiting when the other instance commits or starts after it,
             // it must deliver that record (waiting, only the follow poll can wake it).
             org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
-                    .until(() -> received.isEmpty() && error.get() == null);
+                    .until(() -> subscriber.received.isEmpty() && subscriber.error.get() == null);
             // The other instance commits a batch (a copy of the last one, through the fence, under its epoch).
             sql("""
                     INSERT INTO record_batches (shard_key, first_position, last_position, first_arrival, last_arrival,
@@ -299,12 +276,13 @@ class ShardOwnershipTest {
                     FROM record_batches JOIN shard_leases USING (shard_key)
                     WHERE shard_key = $1 AND shard_lease_holds(shard_key, epoch)
                     ORDER BY last_position DESC LIMIT 1""", shardKey);
-            io.tributary.protocol.v1.StoredRecord pushed = received.poll(10, java.util.concurrent.TimeUnit.SECONDS);
-            assertEquals(null, error.get());
-            assertTrue(pushed != null, "the subscriber got the record another instance committed");
-            assertEquals("mine", pushed.getData().toStringUtf8());
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> !subscriber.received.isEmpty() || subscriber.error.get() != null);
+            assertEquals(null, subscriber.error.get());
+            assertEquals(1, subscriber.received.size(), "the subscriber got the record another instance committed");
+            assertEquals("mine", subscriber.received.get(0).getData().toStringUtf8());
         } finally {
-            requests.onCompleted();
+            subscriber.close();
             sql("UPDATE shard_service_instances SET expires_at = now() - interval '1 second' WHERE instance_id = $1", other);
         }
     }

@@ -1,6 +1,5 @@
 package io.tributary.shard.grpc;
 
-import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -10,17 +9,12 @@ import io.tributary.protocol.v1.Record;
 import io.tributary.protocol.v1.StoredRecord;
 import io.tributary.protocol.v1.StreamAdminGrpc;
 import io.tributary.protocol.v1.StreamLogGrpc;
-import io.tributary.protocol.v1.SubscribeRequest;
-import io.tributary.protocol.v1.SubscribeResponse;
-import io.tributary.protocol.v1.SubscribeStart;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static io.tributary.shard.grpc.LogClient.batch;
 import static io.tributary.shard.grpc.LogClient.position;
@@ -48,45 +42,6 @@ class SubscribeBackpressureTest {
         admin = client.admin();
         blocking = client.blocking();
         async = client.async();
-    }
-
-    /** A subscriber that records what it receives. */
-    final class Subscriber implements StreamObserver<SubscribeResponse> {
-        final List<StoredRecord> received = new CopyOnWriteArrayList<>();
-        final AtomicReference<Object> error = new AtomicReference<>();
-        final StreamObserver<SubscribeRequest> requests;
-
-        Subscriber(String stream, String shardId, PositionType type, long credits) {
-            requests = async.subscribe(this);
-            requests.onNext(SubscribeRequest.newBuilder().setStart(SubscribeStart.newBuilder()
-                    .setStream(LogClient.ref(stream)).setShardId(shardId).setPosition(position(type))
-                    .setCredits(credits)).build());
-        }
-
-        void grant(long credits) {
-            requests.onNext(SubscribeRequest.newBuilder().setCredits(credits).build());
-        }
-
-        void close() {
-            requests.onCompleted();
-        }
-
-        @Override
-        public void onNext(SubscribeResponse r) {
-            if (r.hasError()) {
-                error.set(r.getError());
-            }
-            received.addAll(r.getRecordsList());
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            error.set(t);
-        }
-
-        @Override
-        public void onCompleted() {
-        }
     }
 
     private List<Record> append(String stream, String shardId, int batches, int perBatch, int size, String tag) {
@@ -118,7 +73,7 @@ class SubscribeBackpressureTest {
     void sendsNoMoreThanGrantedAndResumesWhereItStopped() {
         String stream = "credits-" + System.nanoTime();
         String shardId = client.create(stream, 1).getShards(0).getShardId();
-        Subscriber subscriber = new Subscriber(stream, shardId, PositionType.TRIM_HORIZON, 10);
+        LogClient.Subscriber subscriber = client.subscribe(stream, shardId, position(PositionType.TRIM_HORIZON), 10);
         List<Record> sent = append(stream, shardId, 5, 100, 64, "c");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> subscriber.received.size() == 10);
@@ -138,7 +93,7 @@ class SubscribeBackpressureTest {
         String stream = "live-" + System.nanoTime();
         String shardId = client.create(stream, 1).getShards(0).getShardId();
         append(stream, shardId, 1, 20, 10, "old");
-        Subscriber subscriber = new Subscriber(stream, shardId, PositionType.LATEST, 1000);
+        LogClient.Subscriber subscriber = client.subscribe(stream, shardId, position(PositionType.LATEST), 1000);
         // LATEST resolves when the subscription opens; wait until it is open by observing nothing old arrives.
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> subscriber.received.isEmpty());
         List<Record> live = append(stream, shardId, 3, 50, 100, "live");
@@ -153,7 +108,7 @@ class SubscribeBackpressureTest {
         String shardId = client.create(stream, 1).getShards(0).getShardId();
         // 2 MB of history: far more than the 64 KiB tail configured for tests.
         List<Record> history = append(stream, shardId, 20, 100, 1024, "h");
-        Subscriber subscriber = new Subscriber(stream, shardId, PositionType.TRIM_HORIZON, 100_000);
+        LogClient.Subscriber subscriber = client.subscribe(stream, shardId, position(PositionType.TRIM_HORIZON), 100_000);
         await().atMost(Duration.ofSeconds(20)).until(() -> subscriber.received.size() == 2000);
         List<Record> live = append(stream, shardId, 2, 10, 10, "l");
         await().atMost(Duration.ofSeconds(10)).until(() -> subscriber.received.size() == 2020);
@@ -167,7 +122,7 @@ class SubscribeBackpressureTest {
     void reportsUnknownShardAsAnError() {
         String stream = "suberr-" + System.nanoTime();
         client.create(stream, 1);
-        Subscriber subscriber = new Subscriber(stream, "shardId-000000000007", PositionType.LATEST, 10);
+        LogClient.Subscriber subscriber = client.subscribe(stream, "shardId-000000000007", position(PositionType.LATEST), 10);
         await().atMost(Duration.ofSeconds(10)).until(() -> subscriber.error.get() != null);
         assertEquals(io.tributary.protocol.v1.ErrorCode.SHARD_NOT_FOUND,
                 ((io.tributary.protocol.v1.Error) subscriber.error.get()).getCode());
