@@ -158,11 +158,15 @@ public class AppendService {
 
     /**
      * The shard is not written by this instance yet: takes its write lease, then looks at the stream again
-     * before appending, since another instance may have changed it (resharded, encrypted) meanwhile.
+     * before appending, since another instance may have changed it (resharded, encrypted) meanwhile. A lease
+     * refused because the shard was closed meanwhile (split or merged) is answered as the fresh stream says,
+     * with {@code SHARD_CLOSED}, so the writer knows to look for the children rather than another owner.
      */
     private void acquireThenAppend(StreamInfo stream, ShardInfo target, AppendBatch batch, String traceparent,
                                    AppendCallback callback) {
-        logs.acquire(target).chain(l -> catalog.load(stream.tenantId(), stream.name())).subscribe().with(fresh -> {
+        logs.acquire(target)
+                .onFailure(e -> e instanceof LogException le && le.reason() == Reason.NOT_OWNER).recoverWithNull()
+                .chain(l -> catalog.load(stream.tenantId(), stream.name())).subscribe().with(fresh -> {
             if (fresh == null) {
                 refuse(callback, StreamCatalog.notFound(stream.tenantId(), stream.name()));
                 return;

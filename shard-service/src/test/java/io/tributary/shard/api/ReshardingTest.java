@@ -271,15 +271,15 @@ class ReshardingTest {
         }
         try (KinesisClients.Client c = KinesisClients.create(url.toURI(), LogClient.TENANT, true)) {
             KinesisClient k = c.kinesis();
-            awaitAcked(acked, 200);
+            awaitAcked(acked, 200, running);
             Shard s0 = k.listShards(b -> b.streamName(name)).shards().get(0);
             BigInteger mid = new BigInteger(s0.hashKeyRange().endingHashKey()).shiftRight(1);
             k.splitShard(b -> b.streamName(name).shardToSplit(s0.shardId()).newStartingHashKey(mid.toString()));
-            awaitAcked(acked, 400);
+            awaitAcked(acked, 400, running);
             k.mergeShards(b -> b.streamName(name).shardToMerge("shardId-000000000002").adjacentShardToMerge("shardId-000000000003"));
-            awaitAcked(acked, 600);
+            awaitAcked(acked, 600, running);
             k.updateShardCount(b -> b.streamName(name).targetShardCount(3).scalingType(ScalingType.UNIFORM_SCALING));
-            awaitAcked(acked, 800);
+            awaitAcked(acked, 800, running);
         } finally {
             stop.set(true);
         }
@@ -327,9 +327,16 @@ class ReshardingTest {
         assertTrue(refusals.get() > 0, "producers ran into the changes (otherwise this test proves nothing)");
     }
 
-    private static void awaitAcked(Map<String, List<Integer>> acked, int atLeast) {
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
-                .until(() -> acked.values().stream().mapToInt(List::size).sum() >= atLeast);
+    /** Waits for {@code atLeast} acknowledgements; a producer that failed fails the test with its cause. */
+    private static void awaitAcked(Map<String, List<Integer>> acked, int atLeast, List<CompletableFuture<Void>> producers) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
+            for (CompletableFuture<Void> p : producers) {
+                if (p.isDone()) {
+                    p.join(); // rethrows the producer's failure
+                }
+            }
+            return acked.values().stream().mapToInt(List::size).sum() >= atLeast;
+        });
     }
 
     /**
