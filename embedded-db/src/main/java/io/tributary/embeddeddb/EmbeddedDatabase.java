@@ -39,6 +39,15 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @param port          TCP port on loopback; 0 picks a free one.
      */
     public static EmbeddedDatabase start(Path dataDirectory, int port) {
+        return start(dataDirectory, port, java.util.Map.of());
+    }
+
+    /**
+     * Starts a server with some of its settings replaced or added.
+     *
+     * @param settings server settings ({@code postgresql.conf} names) applied over the defaults here
+     */
+    public static EmbeddedDatabase start(Path dataDirectory, int port, java.util.Map<String, String> settings) {
         try {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setPGStartupWait(java.time.Duration.ofSeconds(60))
@@ -53,6 +62,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("checkpoint_timeout", "15min")
                     .setServerConfig("track_io_timing", "on")
                     .setServerConfig("timezone", "UTC");
+            settings.forEach(builder::setServerConfig);
             if (dataDirectory != null) {
                 Files.createDirectories(dataDirectory);
                 builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);

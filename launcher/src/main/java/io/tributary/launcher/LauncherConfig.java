@@ -25,6 +25,7 @@ import java.util.Set;
  * @param stopTimeout    how long one service may take to stop after SIGTERM before it is killed
  * @param javaOptions    JVM options given to every service
  * @param otlpEndpoint   OpenTelemetry collector every service exports to
+ * @param pgSettings     server settings of the embedded PostgreSQL that replace or add to its defaults
  */
 record LauncherConfig(
         Path home,
@@ -34,7 +35,8 @@ record LauncherConfig(
         Duration startupTimeout,
         Duration stopTimeout,
         List<String> javaOptions,
-        String otlpEndpoint) {
+        String otlpEndpoint,
+        Map<String, String> pgSettings) {
 
     static final int DEFAULT_DB_PORT = 5433;
     static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(120);
@@ -90,7 +92,31 @@ record LauncherConfig(
                 seconds(env, "TRIBUTARY_STARTUP_TIMEOUT", DEFAULT_STARTUP_TIMEOUT),
                 seconds(env, "TRIBUTARY_STOP_TIMEOUT", DEFAULT_STOP_TIMEOUT),
                 words(env.get("TRIBUTARY_JAVA_OPTS")),
-                Optional.ofNullable(blankToNull(env.get(OTLP_ENDPOINT_VARIABLE))).orElse(DEFAULT_OTLP_ENDPOINT));
+                Optional.ofNullable(blankToNull(env.get(OTLP_ENDPOINT_VARIABLE))).orElse(DEFAULT_OTLP_ENDPOINT),
+                pgSettings(env.get("TRIBUTARY_PG_SETTINGS")));
+    }
+
+    /**
+     * {@code TRIBUTARY_PG_SETTINGS}: {@code name=value} pairs separated by commas or spaces, e.g.
+     * {@code checkpoint_timeout=5min,shared_buffers=2GB}. PostgreSQL itself checks names and values when it
+     * starts; here only the shape is checked, so that a typo is reported before anything starts.
+     */
+    static Map<String, String> pgSettings(String value) {
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        if (blankToNull(value) == null) {
+            return settings;
+        }
+        for (String pair : value.trim().split("[,\\s]+")) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            String setting = eq < 0 ? "" : pair.substring(eq + 1);
+            if (!name.matches("[a-z][a-z0-9_.]*") || setting.isEmpty()) {
+                throw new ConfigException("TRIBUTARY_PG_SETTINGS takes name=value pairs separated by commas "
+                        + "(e.g. checkpoint_timeout=5min,shared_buffers=2GB), got '" + pair + "'");
+            }
+            settings.put(name, setting);
+        }
+        return settings;
     }
 
     /** Everything the launcher owns on disk: {@code <home>/.tributary}. */

@@ -184,6 +184,9 @@ final class UpCommand {
         if (fresh) {
             Console.detail("the first start also unpacks the PostgreSQL binaries: allow a few seconds more");
         }
+        if (!config.pgSettings().isEmpty()) {
+            Console.detail("PostgreSQL settings from TRIBUTARY_PG_SETTINGS: " + config.pgSettings());
+        }
         long logOffset = log.toFile().length();
         PostgresLog.routeTo(log);
         long begin = System.nanoTime();
@@ -192,7 +195,7 @@ final class UpCommand {
                 return Optional.empty();
             }
             try {
-                embedded = EmbeddedDatabase.start(pgData, config.dbPort());
+                embedded = EmbeddedDatabase.start(pgData, config.dbPort(), config.pgSettings());
             } catch (RuntimeException e) {
                 Console.error("PostgreSQL did not start: " + e.getMessage());
                 Console.quote("last " + LOG_TAIL_LINES + " lines of " + workspace.show(log) + ":",

@@ -107,4 +107,18 @@ class LauncherConfigTest {
         assertEquals("jdbc:postgresql://h/db?user=a&password=****&ssl=true",
                 UpCommand.mask("jdbc:postgresql://h/db?user=a&password=s3cret&ssl=true"));
     }
+
+    @Test
+    void readsPostgresSettingsAsNameValuePairsAndRefusesAnythingElse() {
+        LauncherConfig config = LauncherConfig.from(Map.of("TRIBUTARY_HOME", home.toString(),
+                "TRIBUTARY_PG_SETTINGS", " checkpoint_timeout=60s, shared_buffers=2GB wal_compression=pglz "), null);
+        assertEquals(Map.of("checkpoint_timeout", "60s", "shared_buffers", "2GB", "wal_compression", "pglz"),
+                config.pgSettings());
+        assertTrue(LauncherConfig.from(Map.of("TRIBUTARY_HOME", home.toString()), null).pgSettings().isEmpty());
+        for (String bad : List.of("checkpoint_timeout", "checkpoint_timeout=", "=60s", "Checkpoint_Timeout=60s")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> LauncherConfig.from(
+                    Map.of("TRIBUTARY_HOME", home.toString(), "TRIBUTARY_PG_SETTINGS", bad), null), bad);
+            assertTrue(e.getMessage().contains("TRIBUTARY_PG_SETTINGS"), e.getMessage());
+        }
+    }
 }
