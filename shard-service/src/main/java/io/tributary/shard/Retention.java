@@ -52,7 +52,8 @@ public final class Retention {
     /**
      * Whether the partition of {@code tier} holding {@code day} can be dropped: the day is over and every
      * stream that may have written to it (streams in the tier now, and streams that left it since the day
-     * began) has let go of that day by its current retention.
+     * began) has let go of that day by its current retention. A deleted stream needs none of its data, so
+     * it holds no partition back.
      */
     public static boolean droppable(int tier, LocalDate day, List<StreamTerm> streams, List<TierChange> changes,
                                     long nowMillis) {
@@ -61,6 +62,9 @@ public final class Retention {
         long neededHours = 0;
         Map<Long, StreamTerm> byId = new HashMap<>();
         for (StreamTerm s : streams) {
+            if (s.deletedAtMillis() >= 0) {
+                continue;
+            }
             byId.put(s.streamId(), s);
             if (s.tier() == tier && s.createdAtMillis() < dayEnd) {
                 neededHours = Math.max(neededHours, s.retentionHours());

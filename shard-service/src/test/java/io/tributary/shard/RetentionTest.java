@@ -55,4 +55,19 @@ class RetentionTest {
         assertTrue(Retention.purgeable(deleted, DAY_END + 48 * HOUR));
         assertFalse(Retention.purgeable(new Retention.StreamTerm(2, 24, 24, 0, -1), Long.MAX_VALUE));
     }
+
+    @Test
+    void aDeletedStreamHoldsNoPartitionBack() {
+        long deletedAt = DAY_END + 2 * HOUR;
+        List<Retention.StreamTerm> streams = List.of(
+                new Retention.StreamTerm(1, 168, 168, 0, deletedAt),
+                new Retention.StreamTerm(2, 24, 24, 0, -1));
+        List<Retention.TierChange> changes = List.of(new Retention.TierChange(1, 24, DAY_END - HOUR));
+        assertTrue(Retention.droppable(168, DAY, streams, List.of(), DAY_END + Retention.PARTITION_GRACE_MILLIS),
+                "the week's tier held only the deleted stream");
+        assertFalse(Retention.droppable(24, DAY, streams, changes, DAY_END + 24 * HOUR - 1),
+                "the live stream of the day's tier still needs it");
+        assertTrue(Retention.droppable(24, DAY, streams, changes, DAY_END + 24 * HOUR),
+                "the deleted stream that left the tier during the day does not keep it for its week");
+    }
 }

@@ -182,5 +182,13 @@ public interface ShardServiceConfig {
         /** How often partitions are checked and deleted streams purged. */
         @WithDefault("1m")
         Duration maintenanceInterval();
+
+        /**
+         * How long one maintenance round may spend erasing the batches of deleted streams (a few hundred
+         * rows per transaction); what is left goes in the next rounds. 0 leaves them to expire with their
+         * partitions.
+         */
+        @WithDefault("10s")
+        Duration eraseTimePerRound();
     }
 }

@@ -13,6 +13,8 @@ import io.tributary.shard.config.ShardServiceConfig;
 import io.tributary.shard.storage.BatchPartition;
 import io.tributary.shard.storage.BatchRepository;
 import io.tributary.shard.storage.RetentionTierChangeEntity;
+import io.tributary.shard.storage.ShardEntity;
+import io.tributary.shard.storage.ShardRepository;
 import io.tributary.shard.storage.StreamEntity;
 import io.tributary.shard.storage.StreamRepository;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,9 +25,13 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Storage housekeeping, on a schedule:
@@ -34,8 +40,12 @@ import java.util.TreeSet;
  *       for DDL);</li>
  *   <li>partitions whose every batch has expired ({@link Retention#droppable}) are detached concurrently
  *       and dropped whole: storage comes back without a single row-by-row {@code DELETE};</li>
- *   <li>deleted streams keep their metadata row (status {@code DELETING}, name free for reuse) until all
- *       their batches have expired, then it goes.</li>
+ *   <li>a deleted stream's batches are erased in the background, a few hundred rows per transaction and
+ *       at most {@code storage.erase-time-per-round} per round, so that its space is reused by other
+ *       streams' writes (PostgreSQL's vacuum frees it for them) long before its partitions would
+ *       expire; a deleted stream holds no partition back either. Its metadata row (status
+ *       {@code DELETING}, name free for reuse) goes once its last batch is gone, or once all its batches
+ *       have expired, whichever comes first.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -43,15 +53,20 @@ public class StorageMaintenance {
 
     private static final Logger LOG = Logger.getLogger(StorageMaintenance.class);
 
+    /** Rows per erasing transaction: small enough that no lock or WAL burst stands out. */
+    public static final int ERASE_ROWS = 200;
+
     private final BatchRepository batches;
     private final StreamRepository streams;
+    private final ShardRepository shards;
     private final ShardServiceConfig config;
     private final ShardClock clock;
 
-    public StorageMaintenance(BatchRepository batches, StreamRepository streams, ShardServiceConfig config,
-                              ShardClock clock) {
+    public StorageMaintenance(BatchRepository batches, StreamRepository streams, ShardRepository shards,
+                              ShardServiceConfig config, ShardClock clock) {
         this.batches = batches;
         this.streams = streams;
+        this.shards = shards;
         this.config = config;
         this.clock = clock;
     }
@@ -73,7 +88,8 @@ public class StorageMaintenance {
 
     /** One round of housekeeping. */
     public Uni<Void> maintain() {
-        return ensurePartitions().chain(this::dropExpiredPartitions).chain(this::purgeDeletedStreams);
+        return ensurePartitions().chain(this::dropExpiredPartitions).chain(this::eraseDeletedStreams)
+                .chain(this::purgeDeletedStreams);
     }
 
     /** Creates the partitions of every tier a live stream writes to, from today (or yesterday) to the days ahead. */
@@ -128,6 +144,63 @@ public class StorageMaintenance {
         }));
     }
 
+    /**
+     * Erases the batches of deleted streams, stream by stream, until none is left or this round's time is
+     * up; a stream whose last batch is gone loses its metadata row too.
+     */
+    Uni<Void> eraseDeletedStreams() {
+        long budget = config.storage().eraseTimePerRound().toNanos();
+        if (budget <= 0) {
+            return Uni.createFrom().voidItem();
+        }
+        long deadline = System.nanoTime() + budget;
+        return deletedStreamShards().chain(deleted -> Multi.createFrom().iterable(deleted.entrySet())
+                .onItem().transformToUniAndConcatenate(e -> eraseStream(e.getKey(), e.getValue(), deadline))
+                .collect().last().replaceWithVoid());
+    }
+
+    private Uni<Void> eraseStream(long streamId, List<Long> shardKeys, long deadline) {
+        if (System.nanoTime() >= deadline) {
+            return Uni.createFrom().voidItem();
+        }
+        AtomicLong erased = new AtomicLong();
+        AtomicInteger last = new AtomicInteger(-1);
+        Uni<Integer> round = shardKeys.isEmpty() ? Uni.createFrom().item(0)
+                : Uni.createFrom().deferred(() -> batches.erase(shardKeys, ERASE_ROWS));
+        return round.invoke(n -> {
+                    erased.addAndGet(n);
+                    last.set(n);
+                })
+                .repeat().whilst(n -> n > 0 && System.nanoTime() < deadline)
+                .collect().last()
+                .chain(() -> {
+                    if (erased.get() > 0) {
+                        LOG.infof("erased %d stored batches of deleted stream %d", erased.get(), streamId);
+                    }
+                    return last.get() == 0 ? deleteStreamRows(List.of(streamId)) : Uni.createFrom().voidItem();
+                });
+    }
+
+    /** The storage keys of every deleted stream's shards, by stream. */
+    @WithSession
+    Uni<Map<Long, List<Long>>> deletedStreamShards() {
+        return streams.list("status", StreamStatus.DELETING.name()).chain(deleted -> {
+            Map<Long, List<Long>> byStream = new LinkedHashMap<>();
+            for (StreamEntity s : deleted) {
+                byStream.put(s.id, new ArrayList<>());
+            }
+            if (byStream.isEmpty()) {
+                return Uni.createFrom().item(byStream);
+            }
+            return shards.list("streamId in ?1", new ArrayList<>(byStream.keySet())).map(rows -> {
+                for (ShardEntity shard : rows) {
+                    byStream.get(shard.streamId).add(shard.shardKey);
+                }
+                return byStream;
+            });
+        });
+    }
+
     /** Removes deleted streams whose batches have all expired. */
     Uni<Void> purgeDeletedStreams() {
         return terms().chain(terms -> {
@@ -146,7 +219,7 @@ public class StorageMaintenance {
     Uni<Void> deleteStreamRows(List<Long> ids) {
         // Shards, tags and tier changes go with the stream (ON DELETE CASCADE).
         return streams.delete("id in ?1 and status = ?2", ids, StreamStatus.DELETING.name())
-                .invoke(n -> LOG.infof("removed %d deleted stream(s) whose data has expired", n))
+                .invoke(n -> LOG.infof("removed %d deleted stream(s) whose data is gone", n))
                 .replaceWithVoid();
     }
 

@@ -42,6 +42,14 @@ public class BatchRepository {
             SELECT first_position FROM record_batches
             WHERE shard_key = $1 AND first_arrival >= $2 ORDER BY first_arrival, last_position LIMIT 1
             """;
+    private static final String ERASE = """
+            WITH doomed AS (
+                SELECT shard_key, last_position, first_arrival, retention_tier FROM record_batches
+                WHERE shard_key = ANY($1) LIMIT $2)
+            DELETE FROM record_batches b USING doomed d
+            WHERE b.shard_key = d.shard_key AND b.last_position = d.last_position
+              AND b.first_arrival = d.first_arrival AND b.retention_tier = d.retention_tier
+            """;
     private static final String PARTITIONS = """
             SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
             WHERE p.relname LIKE 'record_batches\\_t%'
@@ -91,6 +99,16 @@ public class BatchRepository {
                 .addArrayOfOffsetDateTime(arrivals).addArrayOfInteger(counts).addArrayOfLong(epochs)
                 .addArrayOfString(traces).addValue(payloads).addArrayOfInteger(tiers).addArrayOfLong(dataKeys);
         return pool.preparedQuery(INSERT).execute(params).replaceWithVoid();
+    }
+
+    /**
+     * Deletes up to {@code limit} stored batches of the given shards, in one transaction.
+     *
+     * @return how many were deleted; 0 when none of the shards has a batch left
+     */
+    public Uni<Integer> erase(List<Long> shardKeys, int limit) {
+        return pool.preparedQuery(ERASE).execute(Tuple.of(shardKeys.toArray(new Long[0]), limit))
+                .map(RowSet::rowCount);
     }
 
     /** The newest committed batch of a shard. */

@@ -198,6 +198,57 @@ class RetentionApiTest {
         }
     }
 
+    /**
+     * A deleted stream's batches do not wait for their partition to expire: maintenance erases them (in
+     * several transactions when there are many) while a live stream of the same tier keeps every record.
+     */
+    @Test
+    void erasesADeletedStreamsBatchesAtOnceAndKeepsItsNeighbours() throws Throwable {
+        try (KinesisClients.Client c = KinesisClients.create(url.toURI(), LogClient.TENANT, true)) {
+            KinesisClient k = c.kinesis();
+            String live = "erase-live-" + System.nanoTime();
+            String gone = "erase-gone-" + System.nanoTime();
+            create(live, 24);
+            create(gone, 24);
+            append(live, "l", 3);
+            int batchesOfGone = StorageMaintenance.ERASE_ROWS * 2 + 7;
+            try (LogClient.Appender appender = log.appender()) {
+                List<java.util.concurrent.CompletableFuture<AppendResponse>> acks = new ArrayList<>();
+                for (int i = 0; i < batchesOfGone; i++) {
+                    acks.add(appender.send(LogClient.batch(gone, "shardId-000000000000",
+                            List.of(LogClient.record("g" + i, ("g" + i).getBytes(StandardCharsets.UTF_8))))));
+                }
+                for (var a : acks) {
+                    assertTrue(a.join().hasAck());
+                }
+            }
+            List<Long> goneShards = shardKeys(gone);
+            assertEquals((long) batchesOfGone, storedBatches(goneShards));
+            k.deleteStream(b -> b.streamName(gone));
+
+            VertxContextSupport.subscribeAndAwait(() -> maintenance.maintain());
+
+            assertEquals(0L, storedBatches(goneShards), "every batch of the deleted stream was erased");
+            assertEquals(0L, streamRows(gone), "its metadata went with its last batch");
+            assertEquals(List.of("l0", "l1", "l2"), readAll(k, live, "shardId-000000000000", ShardIteratorType.TRIM_HORIZON, null, null));
+            assertTrue(partitions().contains(new BatchPartition(24, LocalDate.now(ZoneOffset.UTC))));
+        }
+    }
+
+    private List<Long> shardKeys(String stream) {
+        List<Long> keys = new ArrayList<>();
+        pool.preparedQuery("SELECT s.shard_key FROM shards s JOIN streams t ON t.id = s.stream_id WHERE t.name = $1")
+                .execute(Tuple.of(stream)).await().atMost(Duration.ofSeconds(30)).forEach(r -> keys.add(r.getLong(0)));
+        assertFalse(keys.isEmpty());
+        return keys;
+    }
+
+    private long storedBatches(List<Long> shardKeys) {
+        return pool.preparedQuery("SELECT count(*) FROM record_batches WHERE shard_key = ANY($1)")
+                .execute(Tuple.of(shardKeys.toArray(new Long[0]))).await().atMost(Duration.ofSeconds(30))
+                .iterator().next().getLong(0);
+    }
+
     private void create(String name, int retentionHours) {
         log.admin().createStream(io.tributary.protocol.v1.CreateStreamRequest.newBuilder().setStream(LogClient.ref(name))
                 .setShardCount(1).setRetentionPeriodHours(retentionHours).build());
