@@ -107,11 +107,12 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--api-key", defaultValue = "test", description = "Bearer API key for the gateway's WebSocket ingest (its account must be --tenant).")
     String apiKey;
 
-    @Option(names = "--consumer", defaultValue = "PUSH", paramLabel = "push|polling|subscribe_to_shard|group",
+    @Option(names = "--consumer", defaultValue = "PUSH", paramLabel = "push|polling|subscribe_to_shard|group|none",
             description = "push: a shard-service subscription per shard (gRPC); polling: Kinesis GetRecords per shard through the gateway; "
                     + "subscribe_to_shard: Kinesis SubscribeToShard (enhanced fan-out) per shard through the gateway; "
                     + "group: one consumer group member through Tributary's Reactive Messaging connector (shard-service at --target), "
-                    + "acknowledging every message, --subscriber-credits messages outstanding.")
+                    + "acknowledging every message, --subscriber-credits messages outstanding; "
+                    + "none: no consumer during the load (no end-to-end latency), every shard read back and checked afterwards.")
     ConsumerKind consumer;
 
     @Option(names = "--poll-interval", defaultValue = "10ms", converter = DurationConverter.class, paramLabel = "<duration>",

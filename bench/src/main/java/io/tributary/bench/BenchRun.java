@@ -188,6 +188,8 @@ public final class BenchRun {
                 awaitGroupHoldsEveryShard(controlChannel, group, shards.size());
                 out.printf("Consumer group %s: one member (the connector) holds all %d shards, from TRIM_HORIZON, after %s%n",
                         group, shards.size(), Format.millis((System.nanoTime() - joinStart) / 1000));
+            } else if (settings.consumer() == ConsumerKind.NONE) {
+                out.println("No consumer during the load: every shard is read back from TRIM_HORIZON and checked afterwards");
             } else {
                 List<ShardSubscriber> pushed = new ArrayList<>();
                 for (ShardMap.ShardRange shard : shards.shards()) {
@@ -257,7 +259,7 @@ public final class BenchRun {
             }
             ReadVerifier.Result read = null;
             String readFailure = null;
-            if (settings.verifyRead()) {
+            if (settings.readsBack()) {
                 try {
                     read = ReadVerifier.verify(StreamLogGrpc.newBlockingStub(controlChannel), stream, shards, ledger, payload);
                 } catch (StatusRuntimeException e) {
@@ -383,8 +385,14 @@ public final class BenchRun {
                 endToEnd.getTotalCount() == 0 ? "-" : Format.millis(endToEnd.getMaxValue()), endToEnd.getTotalCount());
         out.printf("drain              last acknowledgements %.1f s after the load stopped; subscribers caught up %.1f s later%n",
                 drainNanos / 1e9, catchUpNanos / 1e9);
-        out.printf("delivery           acknowledged %,d (warm-up included), received %,d, lost %,d, duplicated %,d%n",
-                delivery.acknowledged(), delivery.receivedUnique(), delivery.lost(), delivery.duplicated());
+        boolean consumed = settings.consumer() != ConsumerKind.NONE;
+        if (consumed) {
+            out.printf("delivery           acknowledged %,d (warm-up included), received %,d, lost %,d, duplicated %,d%n",
+                    delivery.acknowledged(), delivery.receivedUnique(), delivery.lost(), delivery.duplicated());
+        } else {
+            out.printf("delivery           acknowledged %,d (warm-up included); no consumer: see verify-read%n",
+                    delivery.acknowledged());
+        }
         if (!delivery.lostSamples().isEmpty()) {
             out.println("                   first lost (producer#counter): " + String.join(", ", delivery.lostSamples()));
         }
@@ -399,7 +407,7 @@ public final class BenchRun {
                 refused.isEmpty() ? "0" : refused.toString(), stats.unansweredBatches(),
                 delivery.deliveredWithoutAck() > 0 ? String.format(" (%,d of their records were delivered)", delivery.deliveredWithoutAck()) : "");
         boolean readOk = true;
-        if (settings.verifyRead()) {
+        if (settings.readsBack()) {
             if (readFailure != null) {
                 readOk = false;
                 out.println("verify-read        FAILED: " + readFailure);
@@ -426,7 +434,7 @@ public final class BenchRun {
                 problems.add("producer failed: " + producer.failure());
             }
         }
-        if (ledger.pendingDelivery() > 0) {
+        if (consumed && ledger.pendingDelivery() > 0) {
             problems.add(String.format("the subscribers were still missing %,d acknowledged records when the wait ended"
                             + " (nothing received for --catch-up-timeout %s, or --catch-up-max %s reached): they count as lost;"
                             + " --verify-read tells whether they are stored",
@@ -437,8 +445,8 @@ public final class BenchRun {
         }
 
         boolean fanOutOk = reportFanOut(ledger);
-        boolean deliveryOk = delivery.exactlyOnce() && stats.outOfOrder() == 0 && stats.corrupted() == 0 && readOk
-                && fanOutOk;
+        boolean deliveryOk = (!consumed || delivery.exactlyOnce()) && stats.outOfOrder() == 0 && stats.corrupted() == 0
+                && readOk && fanOutOk;
         boolean complete = stats.refusedBatchCount() == 0 && stats.unansweredBatches() == 0 && stats.problemCount() == 0
                 && problems.isEmpty() && delivery.acknowledged() > 0;
         int exit;
@@ -486,7 +494,7 @@ public final class BenchRun {
 
     private void printSettingsLine() {
         out.printf("settings           target %s, stream %s, %d shards, %d producers x window %d, batches of %d x %d bytes,"
-                        + " keys %s, rate %s, warm-up %s, %s, %s from %s%s%s%s%n",
+                        + " keys %s, rate %s, warm-up %s, %s, %s%s%s%s%n",
                 settings.api() == Api.GRPC ? settings.target() : settings.target() + " (admin) and " + settings.endpoint() + " (" + settings.api().name().toLowerCase() + ")",
                 name(), settings.shards(), settings.producers(), settings.window(),
                 settings.batchRecords(), settings.recordBytes(), settings.keyMode().name().toLowerCase(),
@@ -496,12 +504,13 @@ public final class BenchRun {
                         ? String.format("%,d measured records%s", settings.records(),
                         settings.duration() == null ? "" : " (at most " + Format.duration(settings.duration()) + ")")
                         : "measured " + Format.duration(settings.duration()),
-                settings.consumer() == ConsumerKind.POLLING ? "GetRecords pollers"
+                (settings.consumer() == ConsumerKind.POLLING ? "GetRecords pollers"
 : settings.consumer() == ConsumerKind.SUBSCRIBE_TO_SHARD ? "SubscribeToShard sessions"
                         : settings.consumer() == ConsumerKind.GROUP ? "a consumer group member (connector) with " + settings.subscriberCredits() + " messages outstanding"
-                        : "subscribers with " + settings.subscriberCredits() + " credits",
-                settings.startPosition(),
-                settings.verifyRead() ? ", verify-read" : "", settings.verifyData() ? ", verify-data" : "",
+                        : settings.consumer() == ConsumerKind.NONE ? "no consumer during the load"
+                        : "subscribers with " + settings.subscriberCredits() + " credits")
+                        + (settings.consumer() == ConsumerKind.NONE ? "" : " from " + settings.startPosition()),
+                settings.readsBack() ? ", verify-read" : "", settings.verifyData() ? ", verify-data" : "",
                 settings.keepStream() ? ", keep-stream" : "");
         if (settings.batchBytes() > BenchSettings.DEFAULT_SERVER_INBOUND_BYTES) {
             out.printf("WARNING: a batch carries %,d bytes of data, more than gRPC's default 4 MiB inbound limit:"

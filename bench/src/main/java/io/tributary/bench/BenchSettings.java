@@ -75,7 +75,17 @@ public record BenchSettings(
          * A consumer group member through Tributary's Reactive Messaging connector (gRPC): heartbeats,
          * leases, a subscription per leased shard, checkpoints of what was acknowledged.
          */
-        GROUP
+        GROUP,
+        /**
+         * No consumer while the load runs (the producers have the machine to themselves, as in a producer
+         * benchmark); delivery is checked afterwards by reading every shard ({@code --verify-read} implied).
+         */
+        NONE
+    }
+
+    /** Whether the stored records are read back and checked after the load: asked for, or the only check. */
+    public boolean readsBack() {
+        return verifyRead || consumer == ConsumerKind.NONE;
     }
 
     /** Where the subscribers start. */
@@ -107,7 +117,7 @@ public record BenchSettings(
         require(records > 0 || duration != null, "give --duration or --records");
         require(!warmup.isNegative(), "--warmup must not be negative");
         require(api != Api.KINESIS || batchRecords <= 500, "--api kinesis sends PutRecords of at most 500 records (--batch-records)");
-        require(consumer == ConsumerKind.PUSH || consumer == ConsumerKind.GROUP || api != Api.GRPC, "--consumer polling and subscribe_to_shard read through the Kinesis API: use them with the gateway (--api kinesis, kinesis_put_record or websocket)");
+        require(consumer == ConsumerKind.PUSH || consumer == ConsumerKind.GROUP || consumer == ConsumerKind.NONE || api != Api.GRPC, "--consumer polling and subscribe_to_shard read through the Kinesis API: use them with the gateway (--api kinesis, kinesis_put_record or websocket)");
         require(!pollInterval.isNegative(), "--poll-interval must not be negative");
         require(fanOutConsumers >= 1, "--fan-out-consumers must be at least 1");
         require(fanOutConsumers == 1 || consumer == ConsumerKind.SUBSCRIBE_TO_SHARD,

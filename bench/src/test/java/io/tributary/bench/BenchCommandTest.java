@@ -68,6 +68,25 @@ class BenchCommandTest {
     }
 
     @Test
+    void withoutAConsumerChecksDeliveryByReadingEverythingBackAfterTheLoad() throws Exception {
+        try (FakeShardService service = new FakeShardService(FakeShardService.Fault.NONE)) {
+            Run run = bench(service.target(), "--warmup", "0", "--records", "3000", "--consumer", "none");
+
+            assertEquals(0, run.exitCode(), run.output());
+            assertTrue(run.output().contains("no consumer: see verify-read"), run.output());
+            assertTrue(run.output().contains("verify-read        read 3,000 records"), run.output());
+            assertTrue(run.output().contains("RESULT: PASS"), run.output());
+        }
+        try (FakeShardService service = new FakeShardService(FakeShardService.Fault.DROP_ONE_STORED)) {
+            Run run = bench(service.target(), "--warmup", "0", "--records", "3000", "--consumer", "none");
+
+            assertEquals(1, run.exitCode(), run.output());
+            assertTrue(run.output().contains("lost 1, duplicated 0"), run.output());
+            assertTrue(run.output().contains("RESULT: FAIL"), run.output());
+        }
+    }
+
+    @Test
     void failsWhenARecordIsDeliveredTwice() throws Exception {
         try (FakeShardService service = new FakeShardService(FakeShardService.Fault.DUPLICATE_ONE_DELIVERY)) {
             Run run = bench(service.target(), "--warmup", "0", "--records", "3000");

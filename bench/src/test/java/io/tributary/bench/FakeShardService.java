@@ -53,7 +53,9 @@ final class FakeShardService implements AutoCloseable {
         /** The subscription skips the 101st record of the first shard. */
         DROP_ONE_DELIVERY,
         /** The subscription sends the 101st record of the first shard twice. */
-        DUPLICATE_ONE_DELIVERY
+        DUPLICATE_ONE_DELIVERY,
+        /** Read leaves out the 101st record of the first shard (as if storage had lost it). */
+        DROP_ONE_STORED
     }
 
     private static final int FAULTY_INDEX = 100;
@@ -389,6 +391,10 @@ final class FakeShardService implements AutoCloseable {
             };
             int max = request.getMaxRecords() == 0 ? 10_000 : request.getMaxRecords();
             List<StoredRecord> records = shard.slice(from, max);
+            if (shard.faulty && fault == Fault.DROP_ONE_STORED && FAULTY_INDEX >= from && FAULTY_INDEX < from + records.size()) {
+                records = new java.util.ArrayList<>(records);
+                records.remove(FAULTY_INDEX - from);
+            }
             String last = records.isEmpty() ? sequenceNumber(from - 1) : records.get(records.size() - 1).getSequenceNumber();
             responses.onNext(ReadResponse.newBuilder().addAllRecords(records)
                     .setNextPosition(Position.newBuilder().setType(PositionType.AFTER_SEQUENCE_NUMBER).setSequenceNumber(last))
