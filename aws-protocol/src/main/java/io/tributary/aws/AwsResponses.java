@@ -28,8 +28,11 @@ public final class AwsResponses {
         return new POJONode(new AwsTimestamp(epochMillis));
     }
 
-    /** Writes a document in a format. */
-    public static byte[] write(AwsWireFormat format, JsonNode document) {
+    /**
+     * Writes a document in a format: a tree, or anything that writes itself field by field (large answers,
+     * without a node per field).
+     */
+    public static byte[] write(AwsWireFormat format, com.fasterxml.jackson.databind.JsonSerializable document) {
         try {
             return format.mapper().writeValueAsBytes(document);
         } catch (JsonProcessingException e) {

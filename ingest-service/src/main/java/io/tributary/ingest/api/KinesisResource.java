@@ -55,7 +55,7 @@ public class KinesisResource {
             return Uni.createFrom().item(error(format, id, new AwsException("MissingAuthenticationTokenException", 403,
                     "Missing Authentication Token: requests reach ingest-service through the gateway")));
         }
-        Uni<com.fasterxml.jackson.databind.node.ObjectNode> result;
+        Uni<? extends com.fasterxml.jackson.databind.JsonSerializable> result;
         try {
             AwsRequest request = AwsRequest.parse(format, body);
             String operation = target == null || !target.startsWith(TARGET_PREFIX) ? "" : target.substring(TARGET_PREFIX.length());

@@ -1,6 +1,5 @@
 package io.tributary.ingest.service;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
@@ -168,7 +167,7 @@ public class PutRecordsService {
         return shardMaps.get(stream.tenantId(), stream.name()).map(ShardMap::encryptionType);
     }
 
-    public Uni<ObjectNode> putRecords(String tenantId, AwsRequest request) {
+    public Uni<PutRecordsAnswer> putRecords(String tenantId, AwsRequest request) {
         KinesisStreamAddress stream = KinesisStreamAddress.of(tenantId, request);
         List<AwsRequest> records = request.structures("Records");
         if (records == null) {
@@ -189,25 +188,8 @@ public class PutRecordsService {
             throw AwsException.invalidArgument("Records size " + total + " bytes exceeds the limit of "
                     + MAX_REQUEST_BYTES + " bytes (data plus partition keys of all records of a request).");
         }
-        return put(stream, List.of(entries)).chain(results -> encryptionType(stream).map(encryption -> {
-            ObjectNode out = AwsResponses.object();
-            ArrayNode list = out.putArray("Records");
-            int failed = 0;
-            for (RecordResult r : results) {
-                ObjectNode e = list.addObject();
-                if (r.isStored()) {
-                    e.put("SequenceNumber", r.sequenceNumber());
-                    e.put("ShardId", r.shardId());
-                } else {
-                    failed++;
-                    e.put("ErrorCode", r.errorCode());
-                    e.put("ErrorMessage", r.errorMessage());
-                }
-            }
-            out.put("FailedRecordCount", failed);
-            out.put("EncryptionType", encryption);
-            return out;
-        }));
+        return put(stream, List.of(entries)).chain(results -> encryptionType(stream)
+                .map(encryption -> new PutRecordsAnswer(results, encryption)));
     }
 
     private Entry entry(AwsRequest record, String memberPrefix) {
