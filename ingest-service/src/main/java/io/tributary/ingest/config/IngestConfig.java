@@ -43,13 +43,6 @@ public interface IngestConfig {
         /** Encoded bytes after which a batch is sent at once. */
         @WithDefault("1048576")
         int maxBytes();
-
-        /**
-         * Batches of one shard sent and not yet answered; a batch closed beyond it waits for an answer, and
-         * the open one keeps gathering records (so batches grow with the commit time under load).
-         */
-        @WithDefault("2")
-        int maxInFlight();
     }
 
     interface ShardMaps {

@@ -19,16 +19,10 @@ import java.util.function.Consumer;
 
 /**
  * Micro-batching per shard: records for the same shard from concurrent requests share one append. A
- * batch is closed when it reaches {@code batching.max-records} or {@code batching.max-bytes}, or
- * {@code batching.linger} after its first record, and sent at once unless {@code batching.max-in-flight}
- * batches of its shard are already waiting for their answer: then it waits for the first of them to be
- * answered, and a batch still open keeps gathering records meanwhile. Under load, batches therefore grow
- * with the time a commit takes (fewer, larger rows and commits for PostgreSQL), while a lightly loaded shard
- * still sends after the linger. Batches of a shard are sent in the order they were closed.
- *
- * <p>Every record learns its own outcome: its sequence number once the batch is committed, or the error
- * that refused or lost the batch. Nothing is reported as stored that shard-service did not acknowledge.
- * What waits here is bounded by the in-flight budget the records were admitted under.
+ * batch is sent when it reaches {@code batching.max-records} or {@code batching.max-bytes}, or
+ * {@code batching.linger} after its first record. Every record learns its own outcome: its sequence
+ * number once the batch is committed, or the error that refused or lost the batch. Nothing is reported
+ * as stored that shard-service did not acknowledge.
  */
 @ApplicationScoped
 public class ShardBatchers {
@@ -39,7 +33,6 @@ public class ShardBatchers {
     private final long lingerMillis;
     private final int maxRecords;
     private final int maxBytes;
-    private final int maxInFlight;
     private final Map<String, Batcher> batchers = new ConcurrentHashMap<>();
 
     public ShardBatchers(ShardLogClient log, Vertx vertx, IngestConfig config, ShardMaps shardMaps) {
@@ -49,7 +42,6 @@ public class ShardBatchers {
         this.lingerMillis = Math.max(1, config.batching().linger().toMillis());
         this.maxRecords = config.batching().maxRecords();
         this.maxBytes = config.batching().maxBytes();
-        this.maxInFlight = Math.max(1, config.batching().maxInFlight());
     }
 
     /** A record on its way: its parts and where its outcome goes. */
@@ -95,10 +87,6 @@ public class ShardBatchers {
         private List<BatchFailureListener> listeners = new ArrayList<>();
         private boolean explicit;
         private long timer = -1;
-        /** The open batch's linger has passed while the shard had its most batches in flight. */
-        private boolean due;
-        private int inFlight;
-        private final java.util.ArrayDeque<Closed> waiting = new java.util.ArrayDeque<>();
 
         Batcher(String tenantId, String streamName, String shardId) {
             this.stream = StreamRef.newBuilder().setTenantId(tenantId).setStreamName(streamName).build();
@@ -107,6 +95,7 @@ public class ShardBatchers {
         }
 
         void addAll(List<Pending> added, BatchFailureListener listener) {
+            List<Closed> ready = null;
             synchronized (this) {
                 for (Pending record : added) {
                     writer.add(record.key(), 0, record.key().length, record.data(), 0, record.data().length);
@@ -116,52 +105,31 @@ public class ShardBatchers {
                     }
                     explicit |= record.explicitHashKey() != null;
                     if (records.size() >= maxRecords || writer.size() >= maxBytes) {
-                        dispatch(take());
+                        if (ready == null) {
+                            ready = new ArrayList<>(2);
+                        }
+                        ready.add(take());
                     }
                 }
-                if (!records.isEmpty() && timer < 0 && !due) {
+                if (!records.isEmpty() && timer < 0) {
                     timer = vertx.setTimer(lingerMillis, id -> lingerExpired());
                 }
+            }
+            if (ready != null) {
+                ready.forEach(this::send);
             }
         }
 
         private void lingerExpired() {
+            Closed ready;
             synchronized (this) {
                 timer = -1;
                 if (records.isEmpty()) {
                     return;
                 }
-                if (inFlight < maxInFlight) {
-                    dispatch(take());
-                } else {
-                    due = true; // sent when an answer frees a place, with whatever joined it by then
-                }
+                ready = take();
             }
-        }
-
-        /** Sends a closed batch, or queues it behind the shard's batches in flight (caller holds the lock). */
-        private void dispatch(Closed batch) {
-            if (inFlight < maxInFlight && waiting.isEmpty()) {
-                inFlight++;
-                send(batch);
-            } else {
-                waiting.add(batch);
-            }
-        }
-
-        /** A batch of this shard was answered: its place goes to the next closed batch, or to a due one. */
-        private void answered() {
-            synchronized (this) {
-                inFlight--;
-                Closed next = waiting.poll();
-                if (next == null && due && !records.isEmpty()) {
-                    next = take();
-                }
-                if (next != null) {
-                    inFlight++;
-                    send(next);
-                }
-            }
+            send(ready);
         }
 
         /** Closes the open batch (caller holds the lock). */
@@ -170,7 +138,6 @@ public class ShardBatchers {
                 vertx.cancelTimer(timer);
                 timer = -1;
             }
-            due = false;
             AppendRequest.Builder request = AppendRequest.newBuilder().setStream(stream).setShardId(shardId)
                     .setEncodedRecords(com.google.protobuf.UnsafeByteOperations.unsafeWrap(writer.finish()));
             if (explicit) {
@@ -191,7 +158,6 @@ public class ShardBatchers {
             String endpoint = shardMaps.endpointOf(stream.getTenantId(), stream.getStreamName(), shardId);
             CompletableFuture<AppendResponse> answer = log.append(endpoint, batch.request(), spread);
             answer.whenComplete((response, error) -> {
-                answered();
                 if (error != null) {
                     // The instance may be gone: the next batch describes the stream again to find the
                     // shard's writer. Whether this batch was stored is unknown, so it is not sent again.

@@ -184,62 +184,6 @@ class IngestBackpressureTest {
         }
     }
 
-    /**
-     * While a shard's commits stall, ingest-service has at most {@code batching.max-in-flight} (2) of its
-     * batches out; the records of every later request gather in one batch, sent when an answer frees a
-     * place. Requests come further apart than the linger, so without the bound each would be a batch.
-     */
-    @Test
-    void sendsAtMostTwoBatchesOfAShardWhileItsCommitsStallAndGathersTheRest() throws Exception {
-        Map<String, String> db = PostgresTestResource.datasourceConfig();
-        int requests = 12;
-        try (KinesisClient puts = client(ingest.toURI());
-             KinesisClient reads = client(URI.create("http://127.0.0.1:" + ShardServiceProcess.httpPort))) {
-            String stream = "gather-" + System.nanoTime();
-            reads.createStream(b -> b.streamName(stream).shardCount(1));
-            puts.putRecord(b -> b.streamName(stream).partitionKey("first").data(SdkBytes.fromUtf8String("x")));
-            ExecutorService producers = Executors.newFixedThreadPool(requests);
-            List<Future<String>> answers = new ArrayList<>();
-            try (Connection lock = DriverManager.getConnection(db.get("quarkus.datasource.jdbc.url"),
-                    db.get("quarkus.datasource.username"), db.get("quarkus.datasource.password"))) {
-                lock.setAutoCommit(false);
-                try (Statement s = lock.createStatement()) {
-                    s.execute("LOCK TABLE record_batches IN ACCESS EXCLUSIVE MODE");
-                }
-                long admitted = 0;
-                for (int i = 0; i < requests; i++) {
-                    String key = "k" + i;
-                    admitted += key.length() + 100;
-                    answers.add(producers.submit(() -> puts.putRecord(b -> b.streamName(stream).partitionKey(key)
-                            .data(SdkBytes.fromByteArray(new byte[100]))).sequenceNumber()));
-                    long expected = admitted;
-                    await().atMost(Duration.ofSeconds(10)).until(() -> budget.used() >= expected);
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // longer than the 2 ms linger
-                }
-                assertTrue(answers.stream().noneMatch(Future::isDone), "nothing is answered while commits stall");
-                lock.rollback();
-            }
-            List<String> sequenceNumbers = new ArrayList<>();
-            for (Future<String> a : answers) {
-                sequenceNumbers.add(a.get(60, TimeUnit.SECONDS));
-            }
-            producers.shutdownNow();
-            assertEquals(requests, new HashSet<>(sequenceNumbers).size());
-            try (Connection c = DriverManager.getConnection(db.get("quarkus.datasource.jdbc.url"),
-                    db.get("quarkus.datasource.username"), db.get("quarkus.datasource.password"));
-                 Statement s = c.createStatement();
-                 var rs = s.executeQuery("SELECT count(*), sum(b.record_count) FROM record_batches b"
-                         + " JOIN shards sh ON sh.shard_key = b.shard_key JOIN streams st ON st.id = sh.stream_id"
-                         + " WHERE st.name = '" + stream + "'")) {
-                rs.next();
-                assertEquals(requests + 1, rs.getLong(2), "every record stored once");
-                long batches = rs.getLong(1) - 1; // without the first record's
-                assertTrue(batches <= 3, requests + " requests made " + batches + " batches; at most 2 in flight"
-                        + " and 1 that gathered the rest were expected");
-            }
-        }
-    }
-
     @Inject
     io.vertx.core.Vertx vertx;
 
