@@ -185,10 +185,11 @@ public interface ShardServiceConfig {
 
         /**
          * How long one maintenance round may spend erasing the batches of deleted streams (a few hundred
-         * rows per transaction); what is left goes in the next rounds. 0 leaves them to expire with their
+         * rows per transaction); what is left goes in the next rounds. Erasing competes with live writes
+         * for the disk and the WAL, hence a small share of each round. 0 leaves them to expire with their
          * partitions.
          */
-        @WithDefault("10s")
+        @WithDefault("3s")
         Duration eraseTimePerRound();
     }
 }
