@@ -244,8 +244,11 @@ class RetentionApiTest {
     }
 
     private long storedBatches(List<Long> shardKeys) {
-        return pool.preparedQuery("SELECT count(*) FROM record_batches WHERE shard_key = ANY($1)")
-                .execute(Tuple.of(shardKeys.toArray(new Long[0]))).await().atMost(Duration.ofSeconds(30))
+        return count("SELECT count(*) FROM record_batches WHERE shard_key = ANY($1)", shardKeys.toArray(new Long[0]));
+    }
+
+    private long count(String sql, Object parameter) {
+        return pool.preparedQuery(sql).execute(Tuple.of(parameter)).await().atMost(Duration.ofSeconds(30))
                 .iterator().next().getLong(0);
     }
 
@@ -259,7 +262,6 @@ class RetentionApiTest {
     }
 
     private long streamRows(String name) {
-        return pool.preparedQuery("SELECT count(*) FROM streams WHERE name = $1").execute(Tuple.of(name))
-                .await().atMost(Duration.ofSeconds(30)).iterator().next().getLong(0);
+        return count("SELECT count(*) FROM streams WHERE name = $1", name);
     }
 }
