@@ -393,7 +393,8 @@ public final class BenchRun {
             out.printf("delivery           acknowledged %,d (warm-up included); no consumer: see verify-read%n",
                     delivery.acknowledged());
         }
-        if (!delivery.lostSamples().isEmpty()) {
+        // Without a consumer every record counts as not received here; verify-read says what was lost.
+        if (consumed && !delivery.lostSamples().isEmpty()) {
             out.println("                   first lost (producer#counter): " + String.join(", ", delivery.lostSamples()));
         }
         if (!delivery.duplicateSamples().isEmpty()) {
@@ -417,6 +418,12 @@ public final class BenchRun {
                 out.printf("verify-read        read %,d records in %,d pages (%.1f s): lost %,d, duplicated %,d, out of order %,d, corrupted %,d, foreign %,d%n",
                         read.records(), read.pages(), read.elapsedNanos() / 1e9, r.lost(), r.duplicated(), read.outOfOrder(),
                         read.corrupted(), r.foreign());
+                if (!r.lostSamples().isEmpty()) {
+                    out.println("                   first lost (producer#counter): " + String.join(", ", r.lostSamples()));
+                }
+                if (!r.duplicateSamples().isEmpty()) {
+                    out.println("                   first duplicated (producer#counter): " + String.join(", ", r.duplicateSamples()));
+                }
             }
         }
 

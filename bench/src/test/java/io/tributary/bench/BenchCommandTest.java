@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs the whole bench against an in-memory shard-service over a real gRPC connection. */
@@ -75,6 +76,7 @@ class BenchCommandTest {
             assertEquals(0, run.exitCode(), run.output());
             assertTrue(run.output().contains("no consumer: see verify-read"), run.output());
             assertTrue(run.output().contains("verify-read        read 3,000 records"), run.output());
+            assertFalse(run.output().contains("first lost"), "nothing was lost: " + run.output());
             assertTrue(run.output().contains("RESULT: PASS"), run.output());
         }
         try (FakeShardService service = new FakeShardService(FakeShardService.Fault.DROP_ONE_STORED)) {
@@ -82,6 +84,7 @@ class BenchCommandTest {
 
             assertEquals(1, run.exitCode(), run.output());
             assertTrue(run.output().contains("lost 1, duplicated 0"), run.output());
+            assertEquals(1, run.output().split("first lost", -1).length - 1, "the read's lost record, once: " + run.output());
             assertTrue(run.output().contains("RESULT: FAIL"), run.output());
         }
     }
