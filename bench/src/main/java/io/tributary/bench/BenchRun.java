@@ -394,12 +394,7 @@ public final class BenchRun {
                     delivery.acknowledged());
         }
         // Without a consumer every record counts as not received here; verify-read says what was lost.
-        if (consumed && !delivery.lostSamples().isEmpty()) {
-            out.println("                   first lost (producer#counter): " + String.join(", ", delivery.lostSamples()));
-        }
-        if (!delivery.duplicateSamples().isEmpty()) {
-            out.println("                   first duplicated (producer#counter): " + String.join(", ", delivery.duplicateSamples()));
-        }
+        printSamples(out, consumed ? delivery.lostSamples() : List.of(), delivery.duplicateSamples());
         out.printf("order and bytes    out of order %,d, corrupted %s, foreign %,d, delivered though refused %,d%n",
                 stats.outOfOrder(), settings.verifyData() ? String.format("%,d", stats.corrupted()) : "not checked (--verify-data)",
                 delivery.foreign(), delivery.deliveredThoughRefused());
@@ -418,12 +413,7 @@ public final class BenchRun {
                 out.printf("verify-read        read %,d records in %,d pages (%.1f s): lost %,d, duplicated %,d, out of order %,d, corrupted %,d, foreign %,d%n",
                         read.records(), read.pages(), read.elapsedNanos() / 1e9, r.lost(), r.duplicated(), read.outOfOrder(),
                         read.corrupted(), r.foreign());
-                if (!r.lostSamples().isEmpty()) {
-                    out.println("                   first lost (producer#counter): " + String.join(", ", r.lostSamples()));
-                }
-                if (!r.duplicateSamples().isEmpty()) {
-                    out.println("                   first duplicated (producer#counter): " + String.join(", ", r.duplicateSamples()));
-                }
+                printSamples(out, r.lostSamples(), r.duplicateSamples());
             }
         }
 
@@ -565,6 +555,16 @@ public final class BenchRun {
                 out.println("WARNING: could not delete stream " + name() + ": " + StreamAdminClient.describe(e));
             }
             out.flush();
+        }
+    }
+
+    /** The first records (producer#counter) found lost or duplicated, under the line that counted them. */
+    private static void printSamples(PrintWriter out, List<String> lost, List<String> duplicated) {
+        if (!lost.isEmpty()) {
+            out.println("                   first lost (producer#counter): " + String.join(", ", lost));
+        }
+        if (!duplicated.isEmpty()) {
+            out.println("                   first duplicated (producer#counter): " + String.join(", ", duplicated));
         }
     }
 }
