@@ -342,14 +342,19 @@ public class ShardOwnership {
         });
     }
 
-    /** Drops the leases whose row no longer names this instance at the epoch it appends under. */
+    /**
+     * Drops the leases whose row no longer names this instance at the epoch it appends under. Only leases
+     * held before the query are checked: one claimed while it ran is missing from its (older) answer
+     * without having been lost.
+     */
     private Uni<Void> reconcile() {
+        Map<Long, Long> before = Map.copyOf(held);
         return pool.preparedQuery(HELD).execute(Tuple.of(instanceId)).map(rows -> {
             Map<Long, Long> inStorage = new HashMap<>();
             for (Row row : rows) {
                 inStorage.put(row.getLong(0), row.getLong(1));
             }
-            for (Map.Entry<Long, Long> e : held.entrySet()) {
+            for (Map.Entry<Long, Long> e : before.entrySet()) {
                 Long stored = inStorage.get(e.getKey());
                 if (stored == null || !stored.equals(e.getValue())) {
                     if (held.remove(e.getKey(), e.getValue())) {
