@@ -71,6 +71,12 @@ public class BenchCommand implements Callable<Integer> {
             description = "Target records/s over all producers; 0 = as fast as the window allows.")
     long rate;
 
+    @Option(names = "--warmup-rate", defaultValue = "-1", paramLabel = "<rate>",
+            description = "Target records/s during the warm-up only (0 = unlimited); default: the same as --rate. "
+                    + "A rate the consumers can follow lets the JIT compilers of every process finish while nobody "
+                    + "falls behind, before an unlimited measured phase.")
+    long warmupRate;
+
     @Option(names = "--duration", converter = DurationConverter.class, paramLabel = "<duration>",
             description = "Length of the measured phase (default 30s; with --records: no limit unless given).")
     Duration duration;
@@ -179,7 +185,7 @@ public class BenchCommand implements Callable<Integer> {
         String name = stream.isBlank() ? "bench-" + System.currentTimeMillis() : stream;
         Duration measured = duration != null ? duration : records > 0 ? null : Duration.ofSeconds(30);
         return new BenchSettings(target, tenant, name, shards, producers, batchRecords, recordBytes, window, rate,
-                measured, warmup, records, keys, appendForm, api, endpoint, accessKey, secretKey, apiKey, consumer, pollInterval, fanOutConsumers, startPosition, subscriberCredits, ackTimeout, catchUpTimeout,
+                warmupRate, measured, warmup, records, keys, appendForm, api, endpoint, accessKey, secretKey, apiKey, consumer, pollInterval, fanOutConsumers, startPosition, subscriberCredits, ackTimeout, catchUpTimeout,
                 catchUpMax,
                 progressInterval, verifyRead, verifyData, keepStream, seed);
     }

@@ -402,6 +402,12 @@ public final class BenchRun {
         out.printf("batches            refused %s, unanswered %,d%s%n",
                 refused.isEmpty() ? "0" : refused.toString(), stats.unansweredBatches(),
                 delivery.deliveredWithoutAck() > 0 ? String.format(" (%,d of their records were delivered)", delivery.deliveredWithoutAck()) : "");
+        for (ShardConsumer subscriber : subscribers) {
+            String sessions = subscriber.sessionSummary();
+            if (sessions != null) {
+                out.println("sessions           " + sessions);
+            }
+        }
         boolean readOk = true;
         if (settings.readsBack()) {
             if (readFailure != null) {
@@ -496,7 +502,8 @@ public final class BenchRun {
                 name(), settings.shards(), settings.producers(), settings.window(),
                 settings.batchRecords(), settings.recordBytes(), settings.keyMode().name().toLowerCase(),
                 settings.rate() == 0 ? "unlimited" : String.format("%,d rec/s", settings.rate()),
-                Format.duration(settings.warmup()),
+                Format.duration(settings.warmup()) + (settings.warmupRate() < 0 ? ""
+                        : settings.warmupRate() == 0 ? " (unlimited)" : String.format(" (at %,d rec/s)", settings.warmupRate())),
                 settings.records() > 0
                         ? String.format("%,d measured records%s", settings.records(),
                         settings.duration() == null ? "" : " (at most " + Format.duration(settings.duration()) + ")")

@@ -7,6 +7,7 @@ import java.time.Duration;
 /**
  * Everything a run is configured with, validated. Built from the command-line options.
  *
+ * @param warmupRate target records/s during the warm-up (0 = unlimited), {@code -1} for the same as {@code rate}
  * @param duration length of the measured phase; with {@code records > 0} an upper bound, or {@code null} for none
  */
 public record BenchSettings(
@@ -19,6 +20,7 @@ public record BenchSettings(
         int recordBytes,
         int window,
         long rate,
+        long warmupRate,
         Duration duration,
         Duration warmup,
         long records,
@@ -112,6 +114,7 @@ public record BenchSettings(
                         + " (the first 16 bytes carry producer, counter and send time), got " + recordBytes);
         require(window >= 1, "--window must be at least 1, got " + window);
         require(rate >= 0, "--rate must be 0 (unlimited) or positive, got " + rate);
+        require(warmupRate >= -1, "--warmup-rate must be 0 (unlimited) or positive, got " + warmupRate);
         require(records >= 0, "--records must be 0 (use --duration) or positive, got " + records);
         require(duration == null || !duration.isNegative() && !duration.isZero(), "--duration must be positive");
         require(records > 0 || duration != null, "give --duration or --records");
@@ -144,5 +147,10 @@ public record BenchSettings(
         if (!condition) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /** Target records/s in the given phase (0 = unlimited). */
+    public long rateFor(boolean measured) {
+        return measured || warmupRate < 0 ? rate : warmupRate;
     }
 }

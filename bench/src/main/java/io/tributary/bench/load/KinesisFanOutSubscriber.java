@@ -29,6 +29,11 @@ public final class KinesisFanOutSubscriber implements ShardConsumer {
     private volatile String continuation;
     private volatile CompletableFuture<Void> session;
     private final KinesisDelivery delivery;
+    // Renewals: when the last session ended, and for each renewal the time from that end to the new session's
+    // response and to its first event (nanoseconds). Guarded by this.
+    private long endedAt = -1;
+    private boolean awaitingFirstEvent;
+    private final java.util.List<long[]> renewals = new java.util.ArrayList<>();
 
     public KinesisFanOutSubscriber(ShardRange shard, String consumerArn, KinesisAsyncClient kinesis, DeliveryLedger ledger,
                                    Latencies latencies, LoadStats stats) {
@@ -53,7 +58,10 @@ public final class KinesisFanOutSubscriber implements ShardConsumer {
 
     private void subscribe(StartingPosition from) {
         SubscribeToShardResponseHandler handler = SubscribeToShardResponseHandler.builder()
-                .onResponse(r -> live.complete(null))
+                .onResponse(r -> {
+                    live.complete(null);
+                    renewalResponse(System.nanoTime());
+                })
                 .subscriber(SubscribeToShardResponseHandler.Visitor.builder().onSubscribeToShardEvent(this::received).build())
                 .build();
         session = kinesis.subscribeToShard(b -> b.consumerARN(consumerArn).shardId(shard.shardId()).startingPosition(from), handler);
@@ -67,6 +75,7 @@ public final class KinesisFanOutSubscriber implements ShardConsumer {
                 return;
             }
             // Sessions end (after 5 minutes); the next one continues where this one stopped.
+            sessionEnded(System.nanoTime());
             String after = continuation;
             subscribe(after == null ? StartingPosition.builder().type(ShardIteratorType.LATEST).build()
                     : StartingPosition.builder().type(ShardIteratorType.AFTER_SEQUENCE_NUMBER).sequenceNumber(after).build());
@@ -76,7 +85,37 @@ public final class KinesisFanOutSubscriber implements ShardConsumer {
     private synchronized void received(SubscribeToShardEvent event) {
         long now = System.nanoTime();
         continuation = event.continuationSequenceNumber();
+        if (awaitingFirstEvent) {
+            awaitingFirstEvent = false;
+            renewals.get(renewals.size() - 1)[1] = now - endedAt;
+        }
         delivery.received(event.records(), now);
+    }
+
+    private synchronized void sessionEnded(long now) {
+        endedAt = now;
+        awaitingFirstEvent = true;
+        renewals.add(new long[] {-1, -1});
+    }
+
+    private synchronized void renewalResponse(long now) {
+        if (endedAt >= 0 && !renewals.isEmpty() && renewals.get(renewals.size() - 1)[0] < 0) {
+            renewals.get(renewals.size() - 1)[0] = now - endedAt;
+        }
+    }
+
+    @Override
+    public synchronized String sessionSummary() {
+        if (renewals.isEmpty()) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder(shard.shardId()).append(": ").append(renewals.size())
+                .append(" renewal(s), session end -> next response / first event:");
+        for (long[] r : renewals) {
+            b.append(' ').append(r[0] < 0 ? "-" : String.format("%.1f", r[0] / 1e6)).append('/')
+                    .append(r[1] < 0 ? "-" : String.format("%.1f", r[1] / 1e6)).append(" ms");
+        }
+        return b.toString();
     }
 
     @Override

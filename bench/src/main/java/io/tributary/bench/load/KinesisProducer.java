@@ -61,20 +61,15 @@ public final class KinesisProducer implements LoadProducer {
     @Override
     public void run() {
         SplittableRandom random = new SplittableRandom(settings.seed() * 31 + id);
-        double producerRate = settings.rate() / (double) settings.producers();
-        double intervalNanos = settings.rate() > 0 ? settings.batchRecords() * 1e9 / producerRate : 0;
-        long pacingStart = System.nanoTime();
+        Pacer pacer = new Pacer(settings, control, settings.batchRecords());
         long counter = 0;
-        long requests = 0;
         int recordBytes = payload.recordBytes();
         try {
             while (!control.sendingStopped()) {
-                if (intervalNanos > 0) {
-                    long wait = pacingStart + (long) (requests * intervalNanos) - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(Math.min(wait, POLL_NANOS));
-                        continue;
-                    }
+                long wait = pacer.waitNanos();
+                if (wait > 0) {
+                    LockSupport.parkNanos(Math.min(wait, POLL_NANOS));
+                    continue;
                 }
                 boolean measured = control.measuring();
                 int count = control.claim(settings.batchRecords(), measured);
@@ -98,7 +93,7 @@ public final class KinesisProducer implements LoadProducer {
                 stats.sent();
                 long first = counter;
                 counter += count;
-                requests++;
+                pacer.sent();
                 if (settings.api() == BenchSettings.Api.KINESIS_PUT_RECORD) {
                     putOneByOne(entries, first, measured, sent);
                     continue;

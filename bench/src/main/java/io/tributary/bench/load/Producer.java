@@ -81,21 +81,17 @@ public final class Producer implements LoadProducer {
     public void run() {
         ClientCallStreamObserver<AppendRequest> requests = (ClientCallStreamObserver<AppendRequest>) stub.append(new Responses());
         SplittableRandom random = new SplittableRandom(settings.seed() * 31 + id);
-        double producerRate = settings.rate() / (double) settings.producers();
-        double batchIntervalNanos = settings.rate() > 0 ? settings.batchRecords() * 1e9 / producerRate : 0;
-        long pacingStart = System.nanoTime();
+        Pacer pacer = new Pacer(settings, control, settings.batchRecords());
         long counter = 0;
         long batchId = 0;
         int cursor = id % shards.size();
         try {
             while (!control.sendingStopped() && failure == null) {
-                if (batchIntervalNanos > 0) {
-                    // A fixed schedule: a batch that could not leave on time (full window) leaves as soon as it can.
-                    long wait = pacingStart + (long) (batchId * batchIntervalNanos) - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(Math.min(wait, POLL_NANOS));
-                        continue;
-                    }
+                // A fixed schedule: a batch that could not leave on time (full window) leaves as soon as it can.
+                long wait = pacer.waitNanos();
+                if (wait > 0) {
+                    LockSupport.parkNanos(Math.min(wait, POLL_NANOS));
+                    continue;
                 }
                 if (!window.tryAcquire(POLL_NANOS, TimeUnit.NANOSECONDS)) {
                     continue;
@@ -137,6 +133,7 @@ public final class Producer implements LoadProducer {
                 requests.onNext(request);
                 counter += count;
                 batchId++;
+                pacer.sent();
             }
             drainAndClose(requests);
         } catch (InterruptedException e) {

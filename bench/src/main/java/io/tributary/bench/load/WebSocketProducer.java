@@ -74,19 +74,15 @@ public final class WebSocketProducer implements LoadProducer {
             return;
         }
         SplittableRandom random = new SplittableRandom(settings.seed() * 31 + id);
-        double producerRate = settings.rate() / (double) settings.producers();
-        double intervalNanos = settings.rate() > 0 ? 1e9 / producerRate : 0;
-        long pacingStart = System.nanoTime();
+        Pacer pacer = new Pacer(settings, control, 1);
         int recordBytes = payload.recordBytes();
         long counter = 0;
         try {
             while (!control.sendingStopped() && failure == null) {
-                if (intervalNanos > 0) {
-                    long wait = pacingStart + (long) (counter * intervalNanos) - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(Math.min(wait, POLL_NANOS));
-                        continue;
-                    }
+                long wait = pacer.waitNanos();
+                if (wait > 0) {
+                    LockSupport.parkNanos(Math.min(wait, POLL_NANOS));
+                    continue;
                 }
                 if (!credits.tryAcquire(POLL_NANOS, TimeUnit.NANOSECONDS)) {
                     continue;
@@ -108,6 +104,7 @@ public final class WebSocketProducer implements LoadProducer {
                 // One send at a time, as the JDK client requires; waiting here is the socket's backpressure.
                 ws.sendBinary(frame, true).get(60, TimeUnit.SECONDS);
                 counter++;
+                pacer.sent();
             }
             long deadline = System.nanoTime() + settings.ackTimeout().toNanos();
             while (!unanswered.isEmpty() && System.nanoTime() < deadline && failure == null) {
