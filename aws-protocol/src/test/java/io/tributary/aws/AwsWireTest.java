@@ -49,6 +49,11 @@ class AwsWireTest {
         AwsException notJson = assertThrows(AwsException.class,
                 () -> AwsRequest.parse(AwsWireFormat.JSON, "{nope".getBytes(StandardCharsets.UTF_8)));
         assertEquals("SerializationException", notJson.type());
+        AwsException notObject = assertThrows(AwsException.class, () -> AwsRequest.parse(AwsWireFormat.JSON,
+                "[1]".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("SerializationException", notObject.type());
+        assertNull(AwsRequest.parse(AwsWireFormat.CBOR, new byte[0]).string("StreamName"),
+                "an empty body is an empty document");
         AwsRequest wrongType = AwsRequest.parse(AwsWireFormat.JSON, "{\"Limit\":\"ten\"}".getBytes(StandardCharsets.UTF_8));
         assertEquals("SerializationException", assertThrows(AwsException.class, () -> wrongType.integer("Limit")).type());
         AwsException missing = assertThrows(AwsException.class, () -> wrongType.requiredString("StreamName"));

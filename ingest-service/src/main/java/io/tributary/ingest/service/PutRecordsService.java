@@ -138,8 +138,10 @@ public class PutRecordsService {
     }
 
     public Uni<ObjectNode> putRecord(String tenantId, AwsRequest request) {
-        KinesisStreamAddress stream = KinesisStreamAddress.of(tenantId, request);
+        // The request's members are checked before the stream it names, as AWS validates a request's
+        // shape (ValidationException) before the operation looks at it.
         Entry entry = entry(request, "");
+        KinesisStreamAddress stream = KinesisStreamAddress.of(tenantId, request);
         String ordering = request.string("SequenceNumberForOrdering");
         if (ordering != null && !SEQUENCE_NUMBER.matcher(ordering).matches()) {
             throw AwsException.validation("1 validation error detected: Value '" + ordering
@@ -168,7 +170,6 @@ public class PutRecordsService {
     }
 
     public Uni<PutRecordsAnswer> putRecords(String tenantId, AwsRequest request) {
-        KinesisStreamAddress stream = KinesisStreamAddress.of(tenantId, request);
         List<AwsRequest> records = request.structures("Records");
         if (records == null) {
             throw AwsException.validation("1 validation error detected: Value null at 'records' failed to satisfy constraint: Member must not be null");
@@ -184,6 +185,7 @@ public class PutRecordsService {
             entries[i] = entry(records.get(i), "records." + (i + 1) + ".member.");
             total += entries[i].bytes();
         }
+        KinesisStreamAddress stream = KinesisStreamAddress.of(tenantId, request);
         if (total > MAX_REQUEST_BYTES) {
             throw AwsException.invalidArgument("Records size " + total + " bytes exceeds the limit of "
                     + MAX_REQUEST_BYTES + " bytes (data plus partition keys of all records of a request).");

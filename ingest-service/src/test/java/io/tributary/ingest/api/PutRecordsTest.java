@@ -4,6 +4,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.tributary.aws.GatewayHeaders;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -233,5 +234,33 @@ class PutRecordsTest {
                     .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
             assertEquals(0, shards.getRecords(b -> b.shardIterator(iterator)).records().size(), "nothing was written");
         }
+    }
+
+    /** Bodies no SDK sends: answered with AWS's errors in the request's format, and the service goes on. */
+    @Test
+    void answersMalformedAndEmptyBodiesWithAwsErrors() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        record Answer(int status, String type) {
+        }
+        java.util.function.BiFunction<String, byte[], Answer> post = (contentType, body) -> {
+            try {
+                java.net.http.HttpResponse<byte[]> r = http.send(java.net.http.HttpRequest.newBuilder(ingest.toURI())
+                        .header("X-Amz-Target", "Kinesis_20131202.PutRecord").header("Content-Type", contentType)
+                        .header(GatewayHeaders.TENANT, TENANT)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                return new Answer(r.statusCode(), r.headers().firstValue("x-amzn-ErrorType").orElse(""));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertEquals(new Answer(400, "SerializationException"),
+                post.apply("application/x-amz-json-1.1", "{\"StreamName\": ".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(new Answer(400, "SerializationException"),
+                post.apply("application/x-amz-json-1.1", "[1, 2]".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(new Answer(400, "SerializationException"),
+                post.apply("application/x-amz-cbor-1.1", new byte[] {(byte) 0xbf, 0x61}));
+        // An empty body is an empty document: PutRecord then lacks its required members.
+        assertEquals(new Answer(400, "ValidationException"), post.apply("application/x-amz-json-1.1", new byte[0]));
     }
 }
