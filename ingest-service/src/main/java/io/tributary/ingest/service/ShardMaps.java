@@ -24,6 +24,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * once after shard-service said a batch went to the wrong shard or stream ({@link #invalidate}). Streams
  * are described at the configured shard-service instance, or at any other instance an earlier map named
  * when that one cannot be reached.
+ *
+ * <p>One description per stream is in flight at a time, however many records ask meanwhile: every put
+ * that finds the map missing waits for that one, and a put that finds it merely old is routed with the
+ * old map while the new one is fetched (a record routed to a shard that closed meanwhile is refused by
+ * shard-service and routed again). Without this, every record arriving while a description was on its way
+ * sent its own, thousands a second under WebSocket load, and the puts stalled for seconds.
  */
 @ApplicationScoped
 public class ShardMaps {
@@ -33,6 +39,8 @@ public class ShardMaps {
     private final Map<String, ShardMap> maps = new ConcurrentHashMap<>();
     /** Every shard-service instance a shard map named: where to describe streams when the configured one is gone. */
     private final java.util.Set<String> knownEndpoints = ConcurrentHashMap.newKeySet();
+    /** The description in flight per stream, shared by everyone who asks while it is. */
+    private final Map<String, Uni<ShardMap>> loading = new ConcurrentHashMap<>();
 
     public ShardMaps(ShardAdminClient admin, IngestConfig config) {
         this.admin = admin;
@@ -45,19 +53,41 @@ public class ShardMaps {
 
     /** The shard map of a stream, from the cache while it is fresh. */
     public Uni<ShardMap> get(String tenantId, String streamName) {
-        ShardMap cached = maps.get(key(tenantId, streamName));
+        String key = key(tenantId, streamName);
+        ShardMap cached = maps.get(key);
         if (cached != null && System.nanoTime() - cached.loadedAtNanos() < refreshNanos) {
             return Uni.createFrom().item(cached);
         }
-        return admin.describe(tenantId, streamName, List.copyOf(knownEndpoints))
+        Uni<ShardMap> load = loading.computeIfAbsent(key, k -> describe(tenantId, streamName, k));
+        if (cached == null) {
+            return load;
+        }
+        // Old but usable: refresh in the background; a failure leaves the old map in place for the next ask.
+        load.subscribe().with(m -> { }, e -> { });
+        return Uni.createFrom().item(cached);
+    }
+
+    private Uni<ShardMap> describe(String tenantId, String streamName, String key) {
+        java.util.concurrent.atomic.AtomicReference<Uni<ShardMap>> self = new java.util.concurrent.atomic.AtomicReference<>();
+        Uni<ShardMap> load = admin.describe(tenantId, streamName, List.copyOf(knownEndpoints))
                 .invoke(d -> d.getShardsList().forEach(s -> {
                     if (!s.getOwnerEndpoint().isEmpty()) {
                         knownEndpoints.add(s.getOwnerEndpoint());
                     }
                 }))
                 .map(d -> toMap(tenantId, d))
-                .invoke(m -> maps.put(key(tenantId, streamName), m))
-                .onFailure().transform(ShardMaps::asAwsError);
+                .invoke(m -> maps.put(key, m))
+                .onFailure().transform(ShardMaps::asAwsError)
+                .onFailure().invoke(e -> {
+                    if (e instanceof AwsException a && ("ResourceNotFoundException".equals(a.type())
+                            || "ResourceInUseException".equals(a.type()))) {
+                        maps.remove(key); // the stream is gone or no longer active: stop routing with its old map
+                    }
+                })
+                .onTermination().invoke(() -> loading.remove(key, self.get()))
+                .memoize().indefinitely();
+        self.set(load);
+        return load;
     }
 
     /**
@@ -73,6 +103,8 @@ public class ShardMaps {
     /** Forgets a stream's map: the next record routed to it describes the stream again. */
     public void invalidate(String tenantId, String streamName) {
         maps.remove(key(tenantId, streamName));
+        // A description already on its way may predate what made the map wrong: the next ask starts another.
+        loading.remove(key(tenantId, streamName));
     }
 
     private static ShardMap toMap(String tenantId, StreamDescription d) {
