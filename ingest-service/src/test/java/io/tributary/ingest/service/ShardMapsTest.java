@@ -106,7 +106,7 @@ class ShardMapsTest {
             assertSame(first, w.join());
         }
         assertEquals(2, first.shards().size());
-        maps.get("000000000001", "s").await().indefinitely();
+        maps.get("000000000001", "s").await().atMost(Duration.ofSeconds(5));
         assertEquals(1, admin.calls.size(), "a fresh map is served from the cache");
     }
 
@@ -120,12 +120,12 @@ class ShardMapsTest {
         ShardMap old = initial.join();
 
         for (int i = 0; i < 100; i++) {
-            assertSame(old, maps.get("000000000001", "s").await().indefinitely(), "the old map, at once");
+            assertSame(old, maps.get("000000000001", "s").await().atMost(Duration.ofSeconds(5)), "the old map, at once");
         }
         assertEquals(2, admin.calls.size(), "one refresh for 100 puts");
 
         admin.calls.get(1).complete(description(4));
-        ShardMap refreshed = maps.get("000000000001", "s").await().indefinitely();
+        ShardMap refreshed = maps.get("000000000001", "s").await().atMost(Duration.ofSeconds(5));
         assertEquals(4, refreshed.shards().size(), "the refreshed map replaced the old one");
     }
 
