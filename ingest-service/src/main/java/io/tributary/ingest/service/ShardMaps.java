@@ -76,7 +76,13 @@ public class ShardMaps {
                     }
                 }))
                 .map(d -> toMap(tenantId, d))
-                .invoke(m -> maps.put(key, m))
+                .invoke(m -> {
+                    // A description overtaken by an invalidation still answers its own askers, but does not
+                    // replace what the description started after it brings.
+                    if (loading.get(key) == self.get()) {
+                        maps.put(key, m);
+                    }
+                })
                 .onFailure().transform(ShardMaps::asAwsError)
                 .onFailure().invoke(e -> {
                     if (e instanceof AwsException a && ("ResourceNotFoundException".equals(a.type())

@@ -150,4 +150,22 @@ class ShardMapsTest {
         admin.calls.get(2).complete(description(3));
         assertEquals(3, c.join().shards().size());
     }
+
+    @Test
+    void aDescriptionOvertakenByAnInvalidationDoesNotReplaceTheNewerMap() {
+        ControlledAdmin admin = new ControlledAdmin(channel);
+        ShardMaps maps = new ShardMaps(admin, refreshAfter(Duration.ofMinutes(1)));
+        CompletableFuture<ShardMap> early = maps.get("000000000001", "s").subscribeAsCompletionStage();
+        maps.invalidate("000000000001", "s"); // e.g. shard-service said a batch went to a shard that closed
+        CompletableFuture<ShardMap> late = maps.get("000000000001", "s").subscribeAsCompletionStage();
+        assertEquals(2, admin.calls.size());
+
+        admin.calls.get(1).complete(description(4));
+        assertEquals(4, late.join().shards().size());
+        admin.calls.get(0).complete(description(2)); // the older answer arrives last
+        assertEquals(2, early.join().shards().size(), "its own asker still gets it");
+        assertEquals(4, maps.get("000000000001", "s").await().atMost(Duration.ofSeconds(5)).shards().size(),
+                "the cache keeps the newer map");
+        assertEquals(2, admin.calls.size());
+    }
 }
