@@ -208,8 +208,9 @@ public class SubscribeToShardRoute {
                     children.add(KinesisOperations.childShard(child));
                 }
             }
-            Buffer frame = Buffer.buffer(EventStreamMessage.event("SubscribeToShardEvent", format.contentType(),
-                    AwsResponses.write(format, event)));
+            // The frame's array is wrapped, not copied into another heap buffer.
+            Buffer frame = Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(EventStreamMessage.event(
+                    "SubscribeToShardEvent", format.contentType(), AwsResponses.write(format, event))));
             Subscription s;
             synchronized (this) {
                 s = subscription;

@@ -90,7 +90,8 @@ public class BatchRepository {
             counts[i] = r.recordCount();
             epochs[i] = r.writerEpoch();
             traces[i] = r.traceparent();
-            payloads[i] = io.vertx.core.buffer.Buffer.buffer(r.payload());
+            // Wrapped, not copied: the payload is never modified, and the client copies it once into the message.
+            payloads[i] = io.vertx.core.buffer.Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(r.payload()));
             tiers[i] = r.retentionTier();
             dataKeys[i] = r.dataKeyId() < 0 ? null : r.dataKeyId();
         }
