@@ -168,6 +168,9 @@ final class UpCommand {
     private record DatasourceSettings(String jdbcUrl, String user, String password, boolean embedded) {
     }
 
+    /** File name pattern ({@code strftime}) of the embedded server's own log, in the logs folder. */
+    static final String SERVER_LOG_PATTERN = "postgres-server-%Y-%m-%d.log";
+
     private Optional<DatasourceSettings> startDatabase() {
         if (config.externalDb().isPresent()) {
             LauncherConfig.ExternalDatabase db = config.externalDb().get();
@@ -176,11 +179,21 @@ final class UpCommand {
         }
         Path pgData = workspace.pgData();
         Path log = workspace.log("postgres");
+        // Once started, the server's own messages (checkpoints, errors, slow statements) no longer reach the
+        // library's output: the server writes them itself, next to the other logs, one file a day.
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("logging_collector", "on");
+        settings.put("log_directory", log.toAbsolutePath().getParent().toString());
+        settings.put("log_filename", SERVER_LOG_PATTERN);
+        settings.put("log_rotation_age", "1d");
+        settings.put("log_rotation_size", "0");
+        settings.putAll(config.pgSettings());
         boolean fresh = !Files.isRegularFile(pgData.resolve("PG_VERSION"));
         Console.say((fresh
                 ? "creating a new PostgreSQL 17 database in " + workspace.show(pgData) + " (first run only) and starting it"
                 : "starting PostgreSQL 17 on the data in " + workspace.show(pgData))
-                + " on 127.0.0.1:" + config.dbPort() + ", log: " + workspace.show(log));
+                + " on 127.0.0.1:" + config.dbPort() + ", log: " + workspace.show(log) + " (start-up), "
+                + workspace.show(log.resolveSibling("postgres-server-<date>.log")) + " (server)");
         if (fresh) {
             Console.detail("the first start also unpacks the PostgreSQL binaries: allow a few seconds more");
         }
@@ -195,7 +208,7 @@ final class UpCommand {
                 return Optional.empty();
             }
             try {
-                embedded = EmbeddedDatabase.start(pgData, config.dbPort(), config.pgSettings());
+                embedded = EmbeddedDatabase.start(pgData, config.dbPort(), settings);
             } catch (RuntimeException e) {
                 Console.error("PostgreSQL did not start: " + e.getMessage());
                 Console.quote("last " + LOG_TAIL_LINES + " lines of " + workspace.show(log) + ":",
