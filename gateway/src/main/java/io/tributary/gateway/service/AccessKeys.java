@@ -17,13 +17,12 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * Tenants' access keys: looked up in PostgreSQL and kept in memory for {@code key-cache-ttl}, so that
- * verifying a signature does not query the database on every request. The bootstrap key from the
+ * Tenants' access keys: looked up in PostgreSQL and kept in memory for {@code key-cache-ttl} (one lookup
+ * per key at a time, a bounded number of keys: {@link KeyCache}), so that verifying a signature does not
+ * query the database on every request. The bootstrap key from the
  * configuration is created (or its secret updated) at startup.
  */
 @ApplicationScoped
@@ -37,8 +36,11 @@ public class AccessKeys {
     private final TenantRepository tenants;
     private final SecretCipher cipher;
     private final GatewayConfig config;
-    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
-    private final Map<String, CachedAccount> apiKeyCache = new ConcurrentHashMap<>();
+    /** Most keys of each kind kept in memory (see {@link KeyCache}). */
+    static final int MAX_CACHED_KEYS = 10_000;
+
+    private final KeyCache<Credential> cache;
+    private final KeyCache<String> apiKeyCache;
     private final ApiKeyRepository apiKeys;
 
     public AccessKeys(AccessKeyRepository keys, ApiKeyRepository apiKeys, TenantRepository tenants, SecretCipher cipher,
@@ -48,26 +50,18 @@ public class AccessKeys {
         this.tenants = tenants;
         this.cipher = cipher;
         this.config = config;
+        this.cache = new KeyCache<>(config.keyCacheTtl().toNanos(), MAX_CACHED_KEYS, System::nanoTime);
+        this.apiKeyCache = new KeyCache<>(config.keyCacheTtl().toNanos(), MAX_CACHED_KEYS, System::nanoTime);
     }
 
     /** An active key: the tenant it belongs to and its secret. */
     public record Credential(String accessKeyId, String accountId, String secret) {
     }
 
-    private record Cached(Credential credential, long loadedAtNanos) {
-    }
-
-    private record CachedAccount(String accountId, long loadedAtNanos) {
-    }
-
     /** The account of an active bearer API key, or {@code null} (as an item) when there is none. */
     public Uni<String> accountOfApiKey(String apiKey) {
-        String hash = java.util.HexFormat.of().formatHex(sha256(apiKey));
-        CachedAccount c = apiKeyCache.get(hash);
-        if (c != null && System.nanoTime() - c.loadedAtNanos() < config.keyCacheTtl().toNanos()) {
-            return Uni.createFrom().item(c.accountId());
-        }
-        return loadApiKey(sha256(apiKey)).invoke(account -> apiKeyCache.put(hash, new CachedAccount(account, System.nanoTime())));
+        byte[] sha = sha256(apiKey);
+        return apiKeyCache.get(java.util.HexFormat.of().formatHex(sha), hash -> loadApiKey(sha));
     }
 
     @WithSession
@@ -94,7 +88,7 @@ public class AccessKeys {
             k.status = ACTIVE;
             k.createdAt = Instant.now();
             return apiKeys.persist(k).replaceWithVoid();
-        }).invoke(() -> apiKeyCache.remove(java.util.HexFormat.of().formatHex(hash)));
+        }).invoke(() -> apiKeyCache.invalidate(java.util.HexFormat.of().formatHex(hash)));
     }
 
     private Uni<TenantEntity> tenant(String accountId) {
@@ -122,11 +116,7 @@ public class AccessKeys {
 
     /** The active key with this id, or {@code null} (as an item) when there is none. */
     public Uni<Credential> find(String accessKeyId) {
-        Cached c = cache.get(accessKeyId);
-        if (c != null && System.nanoTime() - c.loadedAtNanos() < config.keyCacheTtl().toNanos()) {
-            return Uni.createFrom().item(c.credential());
-        }
-        return load(accessKeyId).invoke(credential -> cache.put(accessKeyId, new Cached(credential, System.nanoTime())));
+        return cache.get(accessKeyId, this::load);
     }
 
     @WithSession
@@ -159,7 +149,7 @@ public class AccessKeys {
                     }
                     return Uni.createFrom().voidItem();
                 })
-                .invoke(() -> cache.remove(accessKeyId));
+                .invoke(() -> cache.invalidate(accessKeyId));
     }
 
     void bootstrap(@Observes StartupEvent event) throws Throwable {
