@@ -162,6 +162,12 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--keep-stream", description = "Do not delete the stream at the end.")
     boolean keepStream;
 
+    @Option(names = "--pg-waits", arity = "0..1", paramLabel = "<jdbc-url>",
+            fallbackValue = "jdbc:postgresql://127.0.0.1:5433/tributary?user=postgres&password=postgres",
+            description = "During the measured phase, sample what PostgreSQL's busy backends wait for (pg_stat_activity, "
+                    + "every 25 ms) and print the shares. Without a value: the embedded PostgreSQL of ./tributary up.")
+    String pgWaits;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random partition keys and payload filler.")
     long seed;
 
@@ -187,6 +193,6 @@ public class BenchCommand implements Callable<Integer> {
         return new BenchSettings(target, tenant, name, shards, producers, batchRecords, recordBytes, window, rate,
                 warmupRate, measured, warmup, records, keys, appendForm, api, endpoint, accessKey, secretKey, apiKey, consumer, pollInterval, fanOutConsumers, startPosition, subscriberCredits, ackTimeout, catchUpTimeout,
                 catchUpMax,
-                progressInterval, verifyRead, verifyData, keepStream, seed);
+                progressInterval, verifyRead, verifyData, keepStream, seed, pgWaits);
     }
 }

@@ -24,6 +24,7 @@ import io.tributary.bench.measure.DeliveryLedger;
 import io.tributary.bench.measure.Format;
 import io.tributary.bench.measure.Latencies;
 import io.tributary.bench.measure.LoadStats;
+import io.tributary.bench.measure.PostgresWaits;
 import io.tributary.bench.measure.ProgressReporter;
 import io.tributary.protocol.v1.PositionType;
 import io.tributary.protocol.v1.Shard;
@@ -63,6 +64,8 @@ public final class BenchRun {
 
     private final BenchSettings settings;
     private final PrintWriter out;
+    /** What {@code --pg-waits} saw during the measured phase, or {@code null}. */
+    private String pgWaits;
     private final StreamRef stream;
 
     public BenchRun(BenchSettings settings, PrintWriter out) {
@@ -239,7 +242,12 @@ public final class BenchRun {
                         out.println("Warm-up done: measuring");
                         out.flush();
                     }
+                    PostgresWaits waits = settings.pgWaitsUrl() == null ? null : new PostgresWaits(settings.pgWaitsUrl());
                     control.awaitStop(settings.duration());
+                    if (waits != null) {
+                        waits.close();
+                        pgWaits = waits.summary();
+                    }
                 }
                 control.stopSending();
                 long stopped = System.nanoTime();
@@ -402,6 +410,9 @@ public final class BenchRun {
         out.printf("batches            refused %s, unanswered %,d%s%n",
                 refused.isEmpty() ? "0" : refused.toString(), stats.unansweredBatches(),
                 delivery.deliveredWithoutAck() > 0 ? String.format(" (%,d of their records were delivered)", delivery.deliveredWithoutAck()) : "");
+        if (pgWaits != null) {
+            out.println("postgres waits     " + pgWaits);
+        }
         for (ShardConsumer subscriber : subscribers) {
             String sessions = subscriber.sessionSummary();
             if (sessions != null) {

@@ -43,7 +43,8 @@ public record BenchSettings(
         boolean verifyRead,
         boolean verifyData,
         boolean keepStream,
-        long seed) {
+        long seed,
+        String pgWaitsUrl) {
 
     /** How producers put records into an append request. */
     public enum AppendForm {
