@@ -26,49 +26,59 @@ public final class PostgresWaits implements AutoCloseable {
             GROUP BY 1
             """;
 
-    private final String url;
     private final Map<String, Long> counts = new HashMap<>();
     private long samples;
-    private volatile boolean running = true;
     private volatile String failure;
-    private final Thread thread;
+    private final java.util.concurrent.ScheduledExecutorService sampler;
+    private Connection connection;
+    private Statement statement;
 
     /** Starts sampling the server at {@code jdbcUrl} (user and password in the URL). */
     public PostgresWaits(String jdbcUrl) {
-        this.url = jdbcUrl;
-        this.thread = new Thread(this::run, "pg-waits");
-        thread.setDaemon(true);
-        thread.start();
+        sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pg-waits");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleWithFixedDelay(() -> sample(jdbcUrl), 0, INTERVAL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    private void run() {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            while (running) {
-                try (ResultSet rs = s.executeQuery(SAMPLE)) {
-                    synchronized (this) {
-                        samples++;
-                        while (rs.next()) {
-                            counts.merge(rs.getString(1), rs.getLong(2), Long::sum);
-                        }
+    /** One sample, on the sampler's thread; the first opens the connection. A failure ends the sampling. */
+    private void sample(String jdbcUrl) {
+        try {
+            if (statement == null) {
+                connection = DriverManager.getConnection(jdbcUrl);
+                statement = connection.createStatement();
+            }
+            try (ResultSet rs = statement.executeQuery(SAMPLE)) {
+                synchronized (this) {
+                    samples++;
+                    while (rs.next()) {
+                        counts.merge(rs.getString(1), rs.getLong(2), Long::sum);
                     }
                 }
-                Thread.sleep(INTERVAL_MILLIS);
             }
         } catch (SQLException e) {
             failure = e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            sampler.shutdown();
         }
     }
 
     /** Stops sampling. */
     @Override
     public void close() {
-        running = false;
+        sampler.shutdown();
         try {
-            thread.join(2_000);
+            sampler.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // the server went away: nothing to give back
+            }
         }
     }
 
