@@ -18,8 +18,8 @@ import java.util.function.LongSupplier;
  * {@code null}), so a client repeating a wrong key does not query the database on every request either.
  *
  * <p>The number of entries is bounded: a client sending ever new key ids cannot grow the gateway's memory.
- * When the bound is reached, expired entries are dropped; if none is, the new entry is not kept (the next
- * request for it looks it up again).
+ * When the bound is reached, expired entries are dropped (at most once per tenth of the time to live); if
+ * none is, the new entry is not kept (the next request for it looks it up again).
  */
 final class KeyCache<V> {
 
@@ -31,6 +31,9 @@ final class KeyCache<V> {
     private final long ttlNanos;
     private final int maxEntries;
     private final LongSupplier nanoTime;
+    /** When expired entries were last dropped to make room; a full cache scans for them this rarely. */
+    private volatile long lastPurgeNanos;
+    private volatile boolean purged;
 
     KeyCache(long ttlNanos, int maxEntries, LongSupplier nanoTime) {
         this.ttlNanos = ttlNanos;
@@ -88,7 +91,13 @@ final class KeyCache<V> {
     private void store(String key, V value) {
         long now = nanoTime.getAsLong();
         if (entries.size() >= maxEntries && !entries.containsKey(key)) {
-            entries.values().removeIf(e -> now - e.loadedAtNanos() >= ttlNanos);
+            // Scanning every entry on each miss of a full cache would cost a request thousands of steps:
+            // entries expire no faster than the time to live, so a scan per tenth of it finds them soon enough.
+            if (!purged || now - lastPurgeNanos >= ttlNanos / 10) {
+                purged = true;
+                lastPurgeNanos = now;
+                entries.values().removeIf(e -> now - e.loadedAtNanos() >= ttlNanos);
+            }
             if (entries.size() >= maxEntries) {
                 return;
             }
