@@ -60,6 +60,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("wal_buffers", "64MB")
                     .setServerConfig("max_wal_size", "4GB")
                     .setServerConfig("checkpoint_timeout", "15min")
+                    // A new WAL segment is otherwise filled with 16 MB of zeros and synced while every commit
+                    // waits (30-40 ms here, about once a second at 10 000 records/s, until checkpoints start
+                    // recycling segments). Reused segments are unaffected.
+                    .setServerConfig("wal_init_zero", "off")
                     .setServerConfig("track_io_timing", "on")
                     .setServerConfig("timezone", "UTC");
             settings.forEach(builder::setServerConfig);
