@@ -191,5 +191,14 @@ public interface ShardServiceConfig {
          */
         @WithDefault("3s")
         Duration eraseTimePerRound();
+
+        /**
+         * After each erasing transaction, maintenance waits this many times as long as the transaction took
+         * before the next one, so erasing a large deleted stream takes at most 1/(1+ratio) of a database
+         * connection's time and its WAL comes in small doses rather than a burst that live commits would
+         * wait behind. 0 erases without pauses.
+         */
+        @WithDefault("4")
+        int erasePauseRatio();
     }
 }

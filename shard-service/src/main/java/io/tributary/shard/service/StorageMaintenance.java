@@ -40,8 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       for DDL);</li>
  *   <li>partitions whose every batch has expired ({@link Retention#droppable}) are detached concurrently
  *       and dropped whole: storage comes back without a single row-by-row {@code DELETE};</li>
- *   <li>a deleted stream's batches are erased in the background, a few hundred rows per transaction and
- *       at most {@code storage.erase-time-per-round} per round, so that its space is reused by other
+ *   <li>a deleted stream's batches are erased in the background, a few dozen rows per transaction, with a
+ *       pause after each ({@code storage.erase-pause-ratio} times the transaction's time) and at most
+ *       {@code storage.erase-time-per-round} per round, so that its space is reused by other
  *       streams' writes (PostgreSQL's vacuum frees it for them) long before its partitions would
  *       expire; a deleted stream holds no partition back either. Its metadata row (status
  *       {@code DELETING}, name free for reuse) goes once its last batch is gone, or once all its batches
@@ -53,17 +54,28 @@ public class StorageMaintenance {
 
     private static final Logger LOG = Logger.getLogger(StorageMaintenance.class);
 
-    /** Rows per erasing transaction: small enough that no lock or WAL burst stands out. */
-    public static final int ERASE_ROWS = 200;
+    /**
+     * Rows per erasing transaction: small enough that no lock or WAL burst stands out (a row is one appended
+     * batch, up to a few MiB).
+     */
+    public static final int ERASE_ROWS = 50;
+
+    /**
+     * Stored bytes after which an erasing transaction stops taking rows: the pages it touches may all be
+     * written to the WAL whole after a checkpoint, and live commits wait behind its flush.
+     */
+    public static final long ERASE_BYTES = 4L * 1024 * 1024;
 
     private final BatchRepository batches;
     private final StreamRepository streams;
     private final ShardRepository shards;
     private final ShardServiceConfig config;
     private final ShardClock clock;
+    private final io.vertx.core.Vertx vertx;
 
     public StorageMaintenance(BatchRepository batches, StreamRepository streams, ShardRepository shards,
-                              ShardServiceConfig config, ShardClock clock) {
+                              ShardServiceConfig config, ShardClock clock, io.vertx.core.Vertx vertx) {
+        this.vertx = vertx;
         this.batches = batches;
         this.streams = streams;
         this.shards = shards;
@@ -166,7 +178,10 @@ public class StorageMaintenance {
         AtomicLong erased = new AtomicLong();
         AtomicInteger last = new AtomicInteger(-1);
         Uni<Integer> round = shardKeys.isEmpty() ? Uni.createFrom().item(0)
-                : Uni.createFrom().deferred(() -> batches.erase(shardKeys, ERASE_ROWS));
+                : Uni.createFrom().deferred(() -> {
+                    long started = System.nanoTime();
+                    return batches.erase(shardKeys, ERASE_ROWS, ERASE_BYTES).call(n -> pause(n, System.nanoTime() - started, deadline));
+                });
         return round.invoke(n -> {
                     erased.addAndGet(n);
                     last.set(n);
@@ -179,6 +194,20 @@ public class StorageMaintenance {
                     }
                     return last.get() == 0 ? deleteStreamRows(List.of(streamId)) : Uni.createFrom().voidItem();
                 });
+    }
+
+    /**
+     * The pause after an erasing transaction that took {@code tookNanos}: {@code erase-pause-ratio} times as
+     * long, on a Vert.x timer (the chain goes on on the caller's context); none after the last transaction
+     * of a stream or of the round.
+     */
+    private Uni<Void> pause(int erased, long tookNanos, long deadline) {
+        long pauseNanos = tookNanos * config.storage().erasePauseRatio();
+        if (erased == 0 || pauseNanos <= 0 || System.nanoTime() + pauseNanos >= deadline) {
+            return Uni.createFrom().voidItem();
+        }
+        long millis = Math.max(1, pauseNanos / 1_000_000);
+        return Uni.createFrom().emitter(e -> vertx.setTimer(millis, id -> e.complete(null)));
     }
 
     /** The storage keys of every deleted stream's shards, by stream. */

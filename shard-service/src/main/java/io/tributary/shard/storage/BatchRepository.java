@@ -42,10 +42,15 @@ public class BatchRepository {
             SELECT first_position FROM record_batches
             WHERE shard_key = $1 AND first_arrival >= $2 ORDER BY first_arrival, last_position LIMIT 1
             """;
+    // Up to $2 rows, and no more stored bytes than $3 beyond the first row: every page a DELETE touches
+    // may go to the WAL whole, and live commits wait behind this transaction's WAL flush.
     private static final String ERASE = """
-            WITH doomed AS (
-                SELECT shard_key, last_position, first_arrival, retention_tier FROM record_batches
-                WHERE shard_key = ANY($1) LIMIT $2)
+            WITH picked AS (
+                SELECT shard_key, last_position, first_arrival, retention_tier, pg_column_size(payload) AS size
+                FROM record_batches WHERE shard_key = ANY($1) LIMIT $2),
+            doomed AS (
+                SELECT * FROM (SELECT p.*, sum(p.size) OVER (ROWS UNBOUNDED PRECEDING) AS upto FROM picked p) r
+                WHERE r.upto - r.size < $3)
             DELETE FROM record_batches b USING doomed d
             WHERE b.shard_key = d.shard_key AND b.last_position = d.last_position
               AND b.first_arrival = d.first_arrival AND b.retention_tier = d.retention_tier
@@ -103,12 +108,13 @@ public class BatchRepository {
     }
 
     /**
-     * Deletes up to {@code limit} stored batches of the given shards, in one transaction.
+     * Deletes up to {@code limit} stored batches of the given shards, in one transaction, stopping once
+     * {@code maxBytes} of stored payload are reached (at least one batch is deleted whatever its size).
      *
      * @return how many were deleted; 0 when none of the shards has a batch left
      */
-    public Uni<Integer> erase(List<Long> shardKeys, int limit) {
-        return pool.preparedQuery(ERASE).execute(Tuple.of(shardKeys.toArray(new Long[0]), limit))
+    public Uni<Integer> erase(List<Long> shardKeys, int limit, long maxBytes) {
+        return pool.preparedQuery(ERASE).execute(Tuple.of(shardKeys.toArray(new Long[0]), limit, maxBytes))
                 .map(RowSet::rowCount);
     }
 

@@ -235,6 +235,32 @@ class RetentionApiTest {
         }
     }
 
+    /**
+     * An erasing transaction stops taking rows at its byte budget (the WAL it writes, and every live commit
+     * waiting behind its flush, grow with the bytes it deletes), but always takes at least one.
+     */
+    @Test
+    void anErasingTransactionStopsAtItsByteBudget() {
+        String gone = "erase-bytes-" + System.nanoTime();
+        create(gone, 24);
+        java.util.Random random = new java.util.Random(7);
+        try (LogClient.Appender appender = log.appender()) {
+            for (int i = 0; i < 3; i++) {
+                byte[] data = new byte[900_000];
+                random.nextBytes(data); // incompressible: stored at about its size
+                assertTrue(appender.send(LogClient.batch(gone, "shardId-000000000000",
+                        List.of(LogClient.record("b" + i, data)))).join().hasAck());
+            }
+        }
+        List<Long> keys = shardKeys(gone);
+        assertEquals(2, batches.erase(keys, 50, 1_500_000).await().atMost(Duration.ofSeconds(30)),
+                "900 kB + 900 kB: the second batch starts below the budget, the third would not");
+        assertEquals(1L, storedBatches(keys));
+        assertEquals(1, batches.erase(keys, 50, 1).await().atMost(Duration.ofSeconds(30)),
+                "a budget smaller than one batch still erases one");
+        assertEquals(0, batches.erase(keys, 50, 1).await().atMost(Duration.ofSeconds(30)));
+    }
+
     private List<Long> shardKeys(String stream) {
         List<Long> keys = new ArrayList<>();
         pool.preparedQuery("SELECT s.shard_key FROM shards s JOIN streams t ON t.id = s.stream_id WHERE t.name = $1")
