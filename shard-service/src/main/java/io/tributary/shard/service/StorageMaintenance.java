@@ -83,6 +83,13 @@ public class StorageMaintenance {
         this.clock = clock;
     }
 
+    /** Set when the service stops: an erasing round in its pauses ends instead of outliving the database sessions. */
+    private volatile boolean stopping;
+
+    void onStop(@Observes io.quarkus.runtime.ShutdownEvent event) {
+        stopping = true;
+    }
+
     /** Appends need today's partitions: create them before the service takes traffic. */
     void onStart(@Observes StartupEvent event) throws Throwable {
         // Startup is allowed to block: nothing is served until the partitions exist. Sessions need a Vert.x
@@ -94,7 +101,13 @@ public class StorageMaintenance {
     @Scheduled(every = "${tributary.shard.storage.maintenance-interval}", delayed = "10s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> scheduled() {
-        return maintain().onFailure().invoke(e -> LOG.warnf(e, "storage maintenance failed; it runs again later"))
+        return maintain().onFailure().invoke(e -> {
+                    if (stopping) {
+                        LOG.debugf("storage maintenance interrupted by the service stopping: %s", e.toString());
+                    } else {
+                        LOG.warnf(e, "storage maintenance failed; it runs again later");
+                    }
+                })
                 .onFailure().recoverWithNull();
     }
 
@@ -172,7 +185,7 @@ public class StorageMaintenance {
     }
 
     private Uni<Void> eraseStream(long streamId, List<Long> shardKeys, long deadline) {
-        if (System.nanoTime() >= deadline) {
+        if (System.nanoTime() >= deadline || stopping) {
             return Uni.createFrom().voidItem();
         }
         AtomicLong erased = new AtomicLong();
@@ -186,7 +199,7 @@ public class StorageMaintenance {
                     erased.addAndGet(n);
                     last.set(n);
                 })
-                .repeat().whilst(n -> n > 0 && System.nanoTime() < deadline)
+                .repeat().whilst(n -> n > 0 && !stopping && System.nanoTime() < deadline)
                 .collect().last()
                 .chain(() -> {
                     if (erased.get() > 0) {
@@ -203,7 +216,7 @@ public class StorageMaintenance {
      */
     private Uni<Void> pause(int erased, long tookNanos, long deadline) {
         long pauseNanos = tookNanos * config.storage().erasePauseRatio();
-        if (erased == 0 || pauseNanos <= 0 || System.nanoTime() + pauseNanos >= deadline) {
+        if (erased == 0 || pauseNanos <= 0 || stopping || System.nanoTime() + pauseNanos >= deadline) {
             return Uni.createFrom().voidItem();
         }
         long millis = Math.max(1, pauseNanos / 1_000_000);
