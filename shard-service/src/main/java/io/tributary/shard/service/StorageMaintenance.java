@@ -2,6 +2,7 @@ package io.tributary.shard.service;
 
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
@@ -17,6 +18,7 @@ import io.tributary.shard.storage.ShardEntity;
 import io.tributary.shard.storage.ShardRepository;
 import io.tributary.shard.storage.StreamEntity;
 import io.tributary.shard.storage.StreamRepository;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -71,10 +73,12 @@ public class StorageMaintenance {
     private final ShardRepository shards;
     private final ShardServiceConfig config;
     private final ShardClock clock;
-    private final io.vertx.core.Vertx vertx;
+    private final Vertx vertx;
+    /** Set when the service stops: an erasing round in its pauses ends instead of outliving the database sessions. */
+    private volatile boolean stopping;
 
     public StorageMaintenance(BatchRepository batches, StreamRepository streams, ShardRepository shards,
-                              ShardServiceConfig config, ShardClock clock, io.vertx.core.Vertx vertx) {
+                              ShardServiceConfig config, ShardClock clock, Vertx vertx) {
         this.vertx = vertx;
         this.batches = batches;
         this.streams = streams;
@@ -83,10 +87,7 @@ public class StorageMaintenance {
         this.clock = clock;
     }
 
-    /** Set when the service stops: an erasing round in its pauses ends instead of outliving the database sessions. */
-    private volatile boolean stopping;
-
-    void onStop(@Observes io.quarkus.runtime.ShutdownEvent event) {
+    void onStop(@Observes ShutdownEvent event) {
         stopping = true;
     }
 
@@ -193,7 +194,7 @@ public class StorageMaintenance {
         Uni<Integer> round = shardKeys.isEmpty() ? Uni.createFrom().item(0)
                 : Uni.createFrom().deferred(() -> {
                     long started = System.nanoTime();
-                    return batches.erase(shardKeys, ERASE_ROWS, ERASE_BYTES).call(n -> pause(n, System.nanoTime() - started, deadline));
+                    return batches.erase(shardKeys, ERASE_ROWS, ERASE_BYTES).call(n -> pause(n, System.nanoTime() - started));
                 });
         return round.invoke(n -> {
                     erased.addAndGet(n);
@@ -211,12 +212,13 @@ public class StorageMaintenance {
 
     /**
      * The pause after an erasing transaction that took {@code tookNanos}: {@code erase-pause-ratio} times as
-     * long, on a Vert.x timer (the chain goes on on the caller's context); none after the last transaction
-     * of a stream or of the round.
+     * long, on a Vert.x timer (the chain goes on on the caller's context). It is taken even when it ends
+     * past the round's deadline (the round then ends after it), so no transaction ever follows another
+     * without its pause; none after a stream's last transaction.
      */
-    private Uni<Void> pause(int erased, long tookNanos, long deadline) {
+    private Uni<Void> pause(int erased, long tookNanos) {
         long pauseNanos = tookNanos * config.storage().erasePauseRatio();
-        if (erased == 0 || pauseNanos <= 0 || stopping || System.nanoTime() + pauseNanos >= deadline) {
+        if (erased == 0 || pauseNanos <= 0 || stopping) {
             return Uni.createFrom().voidItem();
         }
         long millis = Math.max(1, pauseNanos / 1_000_000);
