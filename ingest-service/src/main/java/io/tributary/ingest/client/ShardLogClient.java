@@ -42,17 +42,8 @@ public class ShardLogClient {
 
     public ShardLogClient(@GrpcClient("shard") Channel channel, IngestConfig config) {
         this.streamsPerInstance = Math.max(1, config.appends().streams());
-        this.configured = streams(appendStub(channel), streamsPerInstance);
+        this.configured = streams(StreamLogGrpc.newStub(channel), streamsPerInstance);
         this.timeoutMillis = config.appends().timeout().toMillis();
-    }
-
-    /**
-     * Answers are handled on the channel's I/O thread: completing a batch only hands each record its
-     * outcome and, for the request that waited on it, writes the answer, all without blocking, so a hop
-     * through gRPC's default executor (a wake-up of another thread per batch) buys nothing.
-     */
-    private static StreamLogGrpc.StreamLogStub appendStub(Channel channel) {
-        return StreamLogGrpc.newStub(channel).withExecutor(Runnable::run);
     }
 
     private AppendStream[] streams(StreamLogGrpc.StreamLogStub stub, int n) {
@@ -104,7 +95,7 @@ public class ShardLogClient {
         Instance(String endpoint) {
             this.channel = NettyChannelBuilder.forTarget(endpoint).usePlaintext()
                     .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
-            this.streams = streams(appendStub(channel), streamsPerInstance);
+            this.streams = streams(StreamLogGrpc.newStub(channel), streamsPerInstance);
         }
     }
 
