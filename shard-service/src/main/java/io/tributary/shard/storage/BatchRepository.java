@@ -22,12 +22,17 @@ import java.util.List;
 @ApplicationScoped
 public class BatchRepository {
 
+    // The arrays are unnested in the select list (a ProjectSet, one row at a time), not in FROM: a function
+    // in FROM is materialised first, and a group's payloads beyond work_mem (4 MB) went through a
+    // temporary file on every commit (see docs/performance.md, tenth round).
     private static final String INSERT = """
             INSERT INTO record_batches (shard_key, first_position, last_position, first_arrival, last_arrival,
                                         record_count, writer_epoch, traceparent, payload, retention_tier, data_key_id)
             SELECT k, f, l, a, a, c, e, t, p, r, d
-            FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::int[], $6::bigint[],
-                        $7::text[], $8::bytea[], $9::int[], $10::bigint[]) AS b(k, f, l, a, c, e, t, p, r, d)
+            FROM (SELECT unnest($1::bigint[]) AS k, unnest($2::bigint[]) AS f, unnest($3::bigint[]) AS l,
+                         unnest($4::timestamptz[]) AS a, unnest($5::int[]) AS c, unnest($6::bigint[]) AS e,
+                         unnest($7::text[]) AS t, unnest($8::bytea[]) AS p, unnest($9::int[]) AS r,
+                         unnest($10::bigint[]) AS d) AS b
             WHERE shard_lease_holds(k, e)
             """;
     private static final String HEAD = """
