@@ -25,6 +25,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.net.URI;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -34,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The AWS JSON APIs at {@code POST /}: every request is authenticated with SigV4 against the tenants'
@@ -57,6 +59,8 @@ public class AwsApiRoutes {
     private final LongCounter refused;
 
     private final ShardServiceUrls shardUrls;
+    /** Each service URL parsed once, not per forwarded request. */
+    private final Map<String, Target> targets = new ConcurrentHashMap<>();
 
     public AwsApiRoutes(AccessKeys accessKeys, TenantQuotas quotas, GatewayConfig config, Vertx vertx, Meter meter,
                         ShardServiceUrls shardUrls) {
@@ -171,7 +175,9 @@ public class AwsApiRoutes {
      */
     private void forward(RoutingContext rc, AwsWireFormat format, String requestId, Buffer body, String accountId,
                          String base, int attempts) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(base + "/");
+        Target target = targets.computeIfAbsent(base, Target::of);
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(target.host())
+                .setPort(target.port()).setSsl(target.ssl()).setURI(target.path());
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         for (String name : FORWARDED_REQUEST_HEADERS) {
             String value = rc.request().getHeader(name);
@@ -250,6 +256,18 @@ public class AwsApiRoutes {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is a mandatory JDK algorithm", e);
+        }
+    }
+
+    /** Where a service URL ({@code http://host:port}, optionally with a path) sends forwarded requests. */
+    private record Target(String host, int port, boolean ssl, String path) {
+        static Target of(String base) {
+            URI uri = URI.create(base);
+            boolean ssl = "https".equalsIgnoreCase(uri.getScheme());
+            int port = uri.getPort() != -1 ? uri.getPort() : ssl ? 443 : 80;
+            String raw = uri.getRawPath() == null ? "" : uri.getRawPath();
+            String path = raw.endsWith("/") ? raw : raw + "/";
+            return new Target(uri.getHost(), port, ssl, path);
         }
     }
 }
