@@ -18,8 +18,16 @@ public record KinesisStreamAddress(String tenantId, String name) {
      * @throws AwsException when it names none, a malformed one, or one of another account
      */
     public static KinesisStreamAddress of(String tenantId, AwsRequest request) {
-        String name = request.string("StreamName");
-        String arn = request.string("StreamARN");
+        return of(tenantId, request.string("StreamName"), request.string("StreamARN"));
+    }
+
+    /**
+     * The stream named by a request's {@code StreamName} and {@code StreamARN} members, either of which may
+     * be absent ({@code null}).
+     *
+     * @throws AwsException when it names none, a malformed one, or one of another account
+     */
+    public static KinesisStreamAddress of(String tenantId, String name, String arn) {
         if (name == null && arn == null) {
             throw AwsException.invalidArgument("Either StreamName or StreamARN should be provided.");
         }

@@ -6,6 +6,7 @@ import io.tributary.aws.AwsRequest;
 import io.tributary.aws.AwsResponses;
 import io.tributary.aws.AwsWireFormat;
 import io.tributary.aws.GatewayHeaders;
+import io.tributary.ingest.service.PutRecordsDocument;
 import io.tributary.ingest.service.PutRecordsService;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -57,11 +58,11 @@ public class KinesisResource {
         }
         Uni<? extends com.fasterxml.jackson.databind.JsonSerializable> result;
         try {
-            AwsRequest request = AwsRequest.parse(format, body);
             String operation = target == null || !target.startsWith(TARGET_PREFIX) ? "" : target.substring(TARGET_PREFIX.length());
             result = switch (operation) {
-                case "PutRecord" -> puts.putRecord(tenantId, request);
-                case "PutRecords" -> puts.putRecords(tenantId, request);
+                // PutRecords (up to 500 records, 5 MiB) is read token by token, not through a document tree.
+                case "PutRecords" -> puts.putRecords(tenantId, PutRecordsDocument.parse(format, body));
+                case "PutRecord" -> puts.putRecord(tenantId, AwsRequest.parse(format, body));
                 default -> throw AwsException.unknownOperation("X-Amz-Target " + target
                         + " is not served by ingest-service (PutRecord, PutRecords)");
             };

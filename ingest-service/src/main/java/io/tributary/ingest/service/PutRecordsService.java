@@ -169,8 +169,8 @@ public class PutRecordsService {
         return shardMaps.get(stream.tenantId(), stream.name()).map(ShardMap::encryptionType);
     }
 
-    public Uni<PutRecordsAnswer> putRecords(String tenantId, AwsRequest request) {
-        List<AwsRequest> records = request.structures("Records");
+    public Uni<PutRecordsAnswer> putRecords(String tenantId, PutRecordsDocument request) {
+        List<PutRecordsDocument.Part> records = request.records();
         if (records == null) {
             throw AwsException.validation("1 validation error detected: Value null at 'records' failed to satisfy constraint: Member must not be null");
         }
@@ -182,10 +182,11 @@ public class PutRecordsService {
         Entry[] entries = new Entry[records.size()];
         long total = 0;
         for (int i = 0; i < entries.length; i++) {
-            entries[i] = entry(records.get(i), "records." + (i + 1) + ".member.");
+            PutRecordsDocument.Part r = records.get(i);
+            entries[i] = entry(r.partitionKey(), r.data(), r.explicitHashKey(), "records." + (i + 1) + ".member.");
             total += entries[i].bytes();
         }
-        KinesisStreamAddress stream = KinesisStreamAddress.of(tenantId, request);
+        KinesisStreamAddress stream = KinesisStreamAddress.of(tenantId, request.streamName(), request.streamArn());
         if (total > MAX_REQUEST_BYTES) {
             throw AwsException.invalidArgument("Records size " + total + " bytes exceeds the limit of "
                     + MAX_REQUEST_BYTES + " bytes (data plus partition keys of all records of a request).");
