@@ -1,5 +1,6 @@
 package io.tributary.ingest.client;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -99,27 +100,44 @@ public class ShardLogClient {
         }
     }
 
-    /** One Append stream and the batches waiting for their answer on it. */
+    /**
+     * One Append stream and the batches waiting for their answer on it.
+     *
+     * <p>The stub runs its callbacks on the thread that delivers them (gRPC's I/O thread for answers),
+     * not on an executor: an answer completes its batch's future without waking another thread first.
+     * The price is re-entrancy: a stream that cannot be opened, or breaks while a batch is written, fails
+     * on the sending thread, inside {@link #send}, which therefore reads the stream's state again after
+     * opening it and puts every batch into the table of waiting batches before writing it.
+     */
     private static final class AppendStream {
 
         private final StreamLogGrpc.StreamLogStub stub;
         private ClientCallStreamObserver<AppendRequest> requests;
         private Map<Long, CompletableFuture<AppendResponse>> pending;
+        private Throwable lastFailure;
 
         AppendStream(StreamLogGrpc.StreamLogStub stub) {
-            this.stub = stub;
+            this.stub = stub.withExecutor(MoreExecutors.directExecutor());
         }
 
         synchronized CompletableFuture<AppendResponse> send(long id, AppendRequest request) {
+            CompletableFuture<AppendResponse> answer = new CompletableFuture<>();
             if (requests == null) {
                 open();
             }
-            CompletableFuture<AppendResponse> answer = new CompletableFuture<>();
             Map<Long, CompletableFuture<AppendResponse>> waiting = pending;
+            ClientCallStreamObserver<AppendRequest> stream = requests;
+            if (waiting == null || stream == null) {
+                // The stream failed while it was being opened (delivered on this thread): not sent.
+                answer.completeExceptionally(lastFailure != null ? lastFailure
+                        : new IllegalStateException("the Append stream to shard-service could not be opened"));
+                return answer;
+            }
+            // In the table before it is written: a failure while writing completes it with the others.
             waiting.put(id, answer);
             answer.whenComplete((r, e) -> waiting.remove(id));
             try {
-                requests.onNext(request);
+                stream.onNext(request);
             } catch (RuntimeException e) {
                 answer.completeExceptionally(e);
             }
@@ -158,6 +176,7 @@ public class ShardLogClient {
 
         private void broken(Map<Long, CompletableFuture<AppendResponse>> waiting, Throwable cause) {
             synchronized (this) {
+                lastFailure = cause;
                 if (pending == waiting) {
                     requests = null;
                     pending = null;
