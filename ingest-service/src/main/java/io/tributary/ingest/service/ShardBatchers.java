@@ -167,7 +167,7 @@ public class ShardBatchers {
                     var ack = response.getAck();
                     String ackShard = ack.getShardId();
                     for (int i = 0; i < sent.size(); i++) {
-                        sent.get(i).outcome().accept(RecordResult.stored(ackShard, ack.getSequenceNumbersBytes(i)));
+                        sent.get(i).outcome().accept(RecordResult.stored(ackShard, ack.getSequenceNumbers(i)));
                     }
                 } else {
                     ErrorCode code = response.getError().getCode();
