@@ -50,6 +50,22 @@ public final class RecordBatchFormat {
         return position;
     }
 
+    /**
+     * A new batch holding {@code count} consecutive records of {@code batch}, whose encodings occupy
+     * {@code batch[from .. to)} (from the first record's key-length varint to the end of the last record's
+     * data): the records' bytes are copied once, behind a new header and before a new checksum.
+     */
+    public static byte[] slice(byte[] batch, int from, int to, int count) {
+        int length = to - from;
+        int header = 1 + varintSize(count);
+        byte[] out = new byte[header + length + CHECKSUM_BYTES];
+        out[0] = VERSION;
+        putVarint(out, 1, count);
+        System.arraycopy(batch, from, out, header, length);
+        putInt(out, header + length, checksum(out, header + length));
+        return out;
+    }
+
     /** CRC32C of {@code buffer[0 .. length)}. */
     static int checksum(byte[] buffer, int length) {
         CRC32C crc = new CRC32C();

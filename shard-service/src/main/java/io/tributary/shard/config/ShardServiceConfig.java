@@ -119,6 +119,17 @@ public interface ShardServiceConfig {
         @WithDefault("4")
         int commitPipelines();
 
+        /**
+         * How a group of batches is written: {@code copy} (binary COPY through the JDBC driver on one thread
+         * per pipeline; PostgreSQL then extends the table many pages at a time) or {@code insert} (one
+         * INSERT through the reactive client).
+         */
+        @WithDefault("copy")
+        Statement statement();
+
+        /** The two ways of writing a group; see {@link #statement()}. */
+        enum Statement { COPY, INSERT }
+
         /** Largest group one commit takes from a pipeline's queue, in bytes. */
         @WithDefault("8388608")
         int maxGroupBytes();
@@ -140,9 +151,12 @@ public interface ShardServiceConfig {
         @WithDefault("10485760")
         int defaultMaxBytes();
 
-        /** Most stored batches fetched from PostgreSQL by one query of a read. */
-        @WithDefault("16")
-        int batchesPerQuery();
+        /**
+         * Most stored rows fetched from PostgreSQL by one query of a read (a row holds at most
+         * {@code storage.row-bytes} of records, unless a single record is larger).
+         */
+        @WithDefault("256")
+        int rowsPerQuery();
 
         /** Recently committed bytes kept in memory per shard, so live readers never touch PostgreSQL. */
         @WithDefault("8388608")
@@ -175,6 +189,14 @@ public interface ShardServiceConfig {
     }
 
     interface Storage {
+        /**
+         * Largest stored row's payload, in bytes: a larger batch is stored as several rows of consecutive
+         * records. Rows that fit a page (8 KB with the row's other columns) stay in the table itself rather
+         * than in PostgreSQL's TOAST table.
+         */
+        @WithDefault("7900")
+        int rowBytes();
+
         /** How many daily partitions of the batch table are kept created ahead of today. */
         @WithDefault("3")
         int partitionsAhead();

@@ -18,6 +18,7 @@ import io.tributary.shard.StreamStatus;
 import io.tributary.shard.config.ShardServiceConfig;
 import io.tributary.shard.storage.BatchRepository;
 import io.tributary.shard.storage.BatchRow;
+import io.tributary.shard.storage.StoredRows;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.math.BigInteger;
@@ -48,6 +49,8 @@ public class AppendService {
     private final StreamCatalog catalog;
     private final ShardLogs logs;
     private final BatchRepository repository;
+    private final io.tributary.shard.storage.BatchCopyWriter copyWriter;
+    private final io.vertx.core.Vertx vertx;
     private final ShardServiceConfig config;
     // Varint lengths of key and data: an encoded batch may exceed the byte limit of its records by this much per record.
     private static final int MAX_FRAMING_PER_RECORD = 10;
@@ -65,8 +68,11 @@ public class AppendService {
     private final ShardOwnership ownership;
 
     public AppendService(StreamCatalog catalog, ShardLogs logs, BatchRepository repository,
+                         io.tributary.shard.storage.BatchCopyWriter copyWriter, io.vertx.core.Vertx vertx,
                          ShardServiceConfig config, Meter meter, ShardClock clock, KeyRing keyRing,
                          ShardOwnership ownership) {
+        this.copyWriter = copyWriter;
+        this.vertx = vertx;
         this.ownership = ownership;
         this.clock = clock;
         this.keyRing = keyRing;
@@ -185,10 +191,14 @@ public class AppendService {
                 + " instance (its write lease moved on); nothing was stored: describe the stream again and send the batch to its owner.");
     }
 
-    /** The stored form of an encrypted stream's batch; the tail keeps the records in the clear. */
+    /** The stored form of an encrypted stream's batch, row by row; the tail keeps the records in the clear. */
     private void encrypt(Pending pending, javax.crypto.SecretKey key, long dataKeyId) {
         pending.dataKeyId = dataKeyId;
-        pending.stored = keyRing.encrypt(key, dataKeyId, pending.shard.shardKey(), pending.payload);
+        byte[][] encrypted = new byte[pending.rows.size()][];
+        for (int i = 0; i < encrypted.length; i++) {
+            encrypted[i] = keyRing.encrypt(key, dataKeyId, pending.shard.shardKey(), pending.rows.payloads()[i]);
+        }
+        pending.rows = pending.rows.withPayloads(encrypted);
     }
 
     private void toLog(Pending pending, AppendCallback callback) {
@@ -269,6 +279,7 @@ public class AppendService {
         p.traceparent = traceparent == null || traceparent.isEmpty() ? null : traceparent;
         p.retentionTier = io.tributary.shard.RetentionTiers.tierOf(stream.retentionHours());
         p.callback = callback;
+        p.rows = StoredRows.of(payload, p.layout, n, config.storage().rowBytes());
         return p;
     }
 
@@ -369,8 +380,8 @@ public class AppendService {
         long dataBytes;
         String traceparent;
         int retentionTier;
-        /** What goes to storage: the payload, or its encryption. */
-        byte[] stored;
+        /** What goes to storage: the payload cut into rows, or their encryption. */
+        StoredRows rows;
         long dataKeyId = -1;
         AppendCallback callback;
         long firstPosition;
@@ -383,6 +394,11 @@ public class AppendService {
 
         private final ArrayDeque<Pending> queue = new ArrayDeque<>();
         private boolean committing;
+        private final io.vertx.core.Context context = vertx.getOrCreateContext();
+
+        private void onContext(Runnable r) {
+            context.runOnContext(v -> r.run());
+        }
 
         void submit(Pending p) {
             boolean start;
@@ -413,7 +429,7 @@ public class AppendService {
                 }
             }
             long now = clock.millis();
-            List<BatchRow> rows = new ArrayList<>(group.size());
+            List<BatchRow> rows = new ArrayList<>(group.size() * 2);
             List<Pending> refused = null;
             for (java.util.Iterator<Pending> it = group.iterator(); it.hasNext(); ) {
                 Pending p = it.next();
@@ -435,9 +451,12 @@ public class AppendService {
                 // Arrival times never go backwards within a shard, so AT_TIMESTAMP reads stay ordered.
                 p.arrivalMillis = Math.max(now, log.lastArrivalMillis);
                 log.lastArrivalMillis = p.arrivalMillis;
-                rows.add(new BatchRow(p.shard.shardKey(), p.firstPosition, p.firstPosition + p.count - 1,
-                        p.arrivalMillis, p.count, p.epoch, p.traceparent, p.stored == null ? p.payload : p.stored,
-                        p.retentionTier, p.dataKeyId));
+                for (int r = 0; r < p.rows.size(); r++) {
+                    long first = p.firstPosition + p.rows.firstRecords()[r];
+                    int count = p.rows.recordsIn(r);
+                    rows.add(new BatchRow(p.shard.shardKey(), first, first + count - 1, p.arrivalMillis, count,
+                            p.epoch, p.traceparent, p.rows.payloads()[r], p.retentionTier, p.dataKeyId));
+                }
             }
             if (refused != null) {
                 long refusedBytes = 0;
@@ -457,7 +476,12 @@ public class AppendService {
             long released = groupBytes;
             Uni<Void> insert;
             try {
-                insert = repository.insert(rows);
+                if (config.append().statement() == ShardServiceConfig.Append.Statement.COPY) {
+                    // Back on this pipeline's event loop, as the reactive client would answer.
+                    insert = copyWriter.insert(rows).emitOn(CommitPipeline.this::onContext);
+                } else {
+                    insert = repository.insert(rows);
+                }
             } catch (RuntimeException e) {
                 insert = Uni.createFrom().failure(e);
             }

@@ -232,12 +232,13 @@ public class ReadService {
      */
     private Uni<Long> readStored(OpenShard open, long from, long cutoff, int maxRecords, long maxBytes,
                                  List<LogRecord> acc, long accBytes, int queriesLeft) {
-        // Fetch only as many batches as the byte budget can use: a read of 1 MiB must not pull 16 stored
-        // batches of 500 KiB each out of PostgreSQL and decode them for nothing.
-        long average = open.log().averageBatchBytes();
+        // Fetch only as many rows as the byte budget can use: a read of 1 MiB must not pull hundreds of
+        // stored rows out of PostgreSQL and decode them for nothing. Batches larger than a row are stored
+        // as rows of about row-bytes each.
+        long average = Math.min(open.log().averageBatchBytes(), config.storage().rowBytes());
         long remaining = Math.max(1, maxBytes - accBytes);
         int limit = average <= 0 ? 1
-                : (int) Math.max(1, Math.min(config.read().batchesPerQuery(), remaining / average + 1));
+                : (int) Math.max(1, Math.min(config.read().rowsPerQuery(), remaining / average + 1));
         return repository.readFrom(open.shard().shardKey(), from, limit).chain(this::withDataKeys).chain(batches -> {
             long bytes = accBytes;
             long next = from;

@@ -27,7 +27,8 @@ final class StorageErrors {
     /** Whether a failure is the append fence refusing a writer whose shard lease moved on (SQLSTATE TRB01). */
     static boolean isLeaseFenced(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof io.vertx.pgclient.PgException pg && "TRB01".equals(pg.getSqlState())) {
+            if (c instanceof io.vertx.pgclient.PgException pg && "TRB01".equals(pg.getSqlState())
+                    || c instanceof java.sql.SQLException sql && "TRB01".equals(sql.getSQLState())) {
                 return true;
             }
         }

@@ -57,10 +57,11 @@ public class StorageMaintenance {
     private static final Logger LOG = Logger.getLogger(StorageMaintenance.class);
 
     /**
-     * Rows per erasing transaction: small enough that no lock or WAL burst stands out (a row is one appended
-     * batch, up to a few MiB).
+     * Rows per erasing transaction: small enough that no lock or WAL burst stands out. A row holds at most
+     * {@code storage.row-bytes} of records unless one record is larger (and rows of earlier versions one
+     * whole batch), so {@link #ERASE_BYTES} is what usually ends a transaction.
      */
-    public static final int ERASE_ROWS = 50;
+    public static final int ERASE_ROWS = 512;
 
     /**
      * Stored bytes after which an erasing transaction stops taking rows: the pages it touches may all be

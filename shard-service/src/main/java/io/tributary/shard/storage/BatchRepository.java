@@ -33,7 +33,8 @@ public class BatchRepository {
                          unnest($4::timestamptz[]) AS a, unnest($5::int[]) AS c, unnest($6::bigint[]) AS e,
                          unnest($7::text[]) AS t, unnest($8::bytea[]) AS p, unnest($9::int[]) AS r,
                          unnest($10::bigint[]) AS d) AS b
-            WHERE shard_lease_holds(k, e)
+            WHERE (SELECT bool_and(shard_lease_holds(x.k, x.e))
+                   FROM (SELECT DISTINCT k, e FROM unnest($1::bigint[], $6::bigint[]) AS u(k, e)) AS x)
             """;
     private static final String HEAD = """
             SELECT last_position, last_arrival FROM record_batches
@@ -184,7 +185,8 @@ public class BatchRepository {
                     // doubling the WAL with full-page images. Wraparound protection still freezes the data.
                     String create = "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF record_batches_t" + tier + " FOR VALUES FROM ('"
                             + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')"
-                            + " WITH (autovacuum_vacuum_insert_threshold = -1, toast.autovacuum_vacuum_insert_threshold = -1)";
+                            + " WITH (autovacuum_vacuum_insert_threshold = -1, toast.autovacuum_vacuum_insert_threshold = -1,"
+                            + " toast_tuple_target = 8160)";
                     String storage = "ALTER TABLE " + name + " ALTER COLUMN payload SET STORAGE EXTERNAL";
                     return pool.query(create).execute().chain(() -> pool.query(storage).execute()).replaceWithVoid();
                 });

@@ -76,7 +76,8 @@ class EncryptionTest {
     private List<Row> storedBatches(String stream) {
         List<Row> out = new ArrayList<>();
         pool.preparedQuery("""
-                SELECT b.payload, b.data_key_id FROM record_batches b JOIN shards s ON s.shard_key = b.shard_key
+                SELECT b.payload, b.data_key_id, b.first_position, b.last_position
+                FROM record_batches b JOIN shards s ON s.shard_key = b.shard_key
                 JOIN streams t ON t.id = s.stream_id WHERE t.name = $1 ORDER BY b.last_position""")
                 .execute(Tuple.of(stream)).await().atMost(Duration.ofSeconds(30)).forEach(out::add);
         return out;
@@ -104,15 +105,25 @@ class EncryptionTest {
             assertNull(k.describeStreamSummary(b -> b.streamName(name)).streamDescriptionSummary().keyId());
             append(name, "after", 1, 100);
 
+            // Records 0-1 plain, 2-81 the four encrypted batches (stored as several rows each, a row being
+            // at most storage.row-bytes), 82 plain again; counted from the shard's first position.
             List<Row> stored = storedBatches(name);
-            assertEquals(6, stored.size());
-            for (int i = 0; i < stored.size(); i++) {
-                String bytes = new String(stored.get(i).getBuffer(0).getBytes(), StandardCharsets.ISO_8859_1);
-                boolean encrypted = i >= 1 && i <= 4;
-                assertEquals(encrypted, stored.get(i).getLong(1) != null, "batch " + i + " names its data key");
-                assertEquals(!encrypted, bytes.contains("plain0|") || bytes.contains("after0|"), "batch " + i + " in the clear");
+            assertTrue(stored.size() > 6, "the 20 000-byte batches are stored as several rows: " + stored.size());
+            long base = stored.get(0).getLong(2);
+            long next = 0;
+            for (Row row : stored) {
+                long first = row.getLong(2) - base;
+                assertEquals(next, first, "rows hold consecutive positions");
+                next = row.getLong(3) - base + 1;
+                String bytes = new String(row.getBuffer(0).getBytes(), StandardCharsets.ISO_8859_1);
+                boolean encrypted = first >= 2 && first <= 81;
+                assertTrue(!encrypted || next - 1 <= 81, "a row never mixes encrypted and plain records");
+                assertEquals(encrypted, row.getLong(1) != null, "row from position " + first + " names its data key");
+                assertEquals(!encrypted, bytes.contains("plain0|") || bytes.contains("after0|"),
+                        "row from position " + first + " in the clear");
                 assertFalse(bytes.contains("secret"), "no encrypted record is readable in storage");
             }
+            assertEquals(83, next, "every record stored");
 
             String it = k.getShardIterator(b -> b.streamName(name).shardId("shardId-000000000000")
                     .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();

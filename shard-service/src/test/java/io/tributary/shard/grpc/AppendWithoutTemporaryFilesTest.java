@@ -38,7 +38,9 @@ class AppendWithoutTemporaryFilesTest {
     public static class NoTemporaryFiles implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.datasource.reactive.additional-properties.temp_file_limit", "0");
+            // The reactive INSERT is the statement that could spill; COPY never materialises its rows.
+            return Map.of("quarkus.datasource.reactive.additional-properties.temp_file_limit", "0",
+                    "tributary.shard.append.statement", "insert");
         }
     }
 
