@@ -35,8 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A validated batch is encoded on the caller's thread and queued on the commit pipeline that owns its
  * shard ({@code shardKey mod pipelines}). Each pipeline commits one group at a time: everything queued
- * while the previous commit was in flight goes into the next one, as a single multi-row INSERT in its own
- * transaction. Positions are assigned when a group is formed, so they follow commit order; a batch is
+ * while the previous commit was in flight goes into the next one, in its own transaction: a binary COPY of
+ * the group's rows ({@link io.tributary.shard.storage.BatchCopyWriter}, the default) or one multi-row INSERT
+ * ({@link BatchRepository#insert}). A batch larger than {@code storage.row-bytes} is stored as several rows
+ * ({@link StoredRows}). Positions are assigned when a group is formed, so they follow commit order; a batch is
  * acknowledged, and becomes readable, only after its group's commit returned. A failed commit fails every
  * batch of its group, and their positions are never used again.
  *
@@ -91,7 +93,7 @@ public class AppendService {
         this.commits = meter.counterBuilder("tributary.shard.commits")
                 .setDescription("Group commits (transactions) of appended batches").setUnit("{commit}").build();
         this.commitDuration = meter.histogramBuilder("tributary.shard.commit.duration")
-                .setDescription("Time from sending a group's INSERT to its commit returning").setUnit("ms").build();
+                .setDescription("Time from writing a group (COPY or INSERT) to its commit returning").setUnit("ms").build();
         meter.gaugeBuilder("tributary.shard.commit.queue.bytes").ofLongs()
                 .setDescription("Bytes of appended batches waiting for their commit").setUnit("By")
                 .buildWithCallback(m -> m.record(queuedBytes.get()));
