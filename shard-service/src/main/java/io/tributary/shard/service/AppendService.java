@@ -181,16 +181,20 @@ public class AppendService {
             }
             ShardInfo now = fresh.shard(target.shardId());
             if (now != null && now.isOpen() && fresh.status() == StreamStatus.ACTIVE && logs.owned(now) == null) {
-                refuse(callback, notOwner(target));
+                refuse(callback, notOwner(target, "its write lease could not be taken"));
                 return;
             }
             appendTo(fresh, target.shardId(), batch, traceparent, callback, false);
         }, e -> refuse(callback, StorageErrors.asLogException(e)));
     }
 
-    private static LogException notOwner(ShardInfo shard) {
+    /**
+     * @param why which check refused the batch, in words; the three places that refuse with {@code NOT_OWNER}
+     *            say different things, so a refusal names the one that fired
+     */
+    private static LogException notOwner(ShardInfo shard, String why) {
         return new LogException(Reason.NOT_OWNER, "Shard " + shard.shardId() + " is not written by this shard-service"
-                + " instance (its write lease moved on); nothing was stored: describe the stream again and send the batch to its owner.");
+                + " instance (" + why + "); nothing was stored: describe the stream again and send the batch to its owner.");
     }
 
     /** The stored form of an encrypted stream's batch, row by row; the tail keeps the records in the clear. */
@@ -206,7 +210,7 @@ public class AppendService {
     private void toLog(Pending pending, AppendCallback callback) {
         ShardLog log = logs.owned(pending.shard);
         if (log == null) {
-            refuse(callback, notOwner(pending.shard));
+            refuse(callback, notOwner(pending.shard, "its write lease moved on"));
             return;
         }
         enqueue(pending, log);
@@ -466,7 +470,7 @@ public class AppendService {
                     refusedBytes += p.bytes;
                     p.callback.failed(p.epoch == -1 ? new LogException(Reason.SHARD_CLOSED, "Shard " + p.shard.shardId()
                             + " was closed by resharding; send the records to the shard that now owns their hash keys.")
-                            : notOwner(p.shard));
+                            : notOwner(p.shard, "its write lease moved on before the batch was committed"));
                 }
                 groupBytes -= refusedBytes;
                 released(refusedBytes);
