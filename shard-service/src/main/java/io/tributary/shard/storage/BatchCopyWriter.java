@@ -42,6 +42,8 @@ public class BatchCopyWriter {
     /** PostgreSQL's timestamps count microseconds from 2000-01-01T00:00:00Z. */
     private static final long POSTGRES_EPOCH_MILLIS = 946_684_800_000L;
     private static final int CHUNK = 256 * 1024;
+    /** One chunk buffer per commit thread, reused by every group it writes. */
+    private static final ThreadLocal<byte[]> CHUNKS = ThreadLocal.withInitial(() -> new byte[CHUNK]);
 
     private final AgroalDataSource dataSource;
     private final ExecutorService threads;
@@ -166,7 +168,7 @@ public class BatchCopyWriter {
     /** Collects the COPY stream into chunks, so the driver sends a few large messages rather than one per field. */
     private static final class Out {
         private final CopyIn in;
-        private final byte[] buffer = new byte[CHUNK];
+        private final byte[] buffer = CHUNKS.get();
         private int position;
 
         Out(CopyIn in) {
