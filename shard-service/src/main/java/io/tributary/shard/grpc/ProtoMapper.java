@@ -31,6 +31,47 @@ final class ProtoMapper {
     }
 
     /**
+     * The bytes of a field, without a copy when the parsed message holds them in an array of their own
+     * (as the gRPC marshaller's parse does for a {@code bytes} field); a copy otherwise. The request is
+     * dropped once mapped and the log never writes into a batch's bytes, so sharing the array is safe. A
+     * batch is up to megabytes, and this copy was a measurable part of the append path's CPU.
+     */
+    static byte[] bytesOf(com.google.protobuf.ByteString field) {
+        byte[][] whole = new byte[1][];
+        try {
+            com.google.protobuf.UnsafeByteOperations.unsafeWriteTo(field, new com.google.protobuf.ByteOutput() {
+                @Override
+                public void write(byte value) {
+                    whole[0] = null;
+                }
+
+                @Override
+                public void write(byte[] value, int offset, int length) {
+                    whole[0] = null;
+                }
+
+                @Override
+                public void writeLazy(byte[] value, int offset, int length) {
+                    whole[0] = offset == 0 && length == value.length && length == field.size() ? value : null;
+                }
+
+                @Override
+                public void write(java.nio.ByteBuffer value) {
+                    whole[0] = null;
+                }
+
+                @Override
+                public void writeLazy(java.nio.ByteBuffer value) {
+                    whole[0] = null;
+                }
+            });
+        } catch (java.io.IOException e) {
+            whole[0] = null;
+        }
+        return whole[0] != null ? whole[0] : field.toByteArray();
+    }
+
+    /**
      * The batch of an append request: its encoded records as they are, or its record messages encoded.
      *
      * @throws io.tributary.shard.LogException when the request has both forms, or a record message form
@@ -43,7 +84,7 @@ final class ProtoMapper {
                     "an append request carries records or encoded_records, not both");
         }
         if (encoded) {
-            return new AppendBatch(request.getEncodedRecords().toByteArray(), request.getExplicitHashKeysList());
+            return new AppendBatch(bytesOf(request.getEncodedRecords()), request.getExplicitHashKeysList());
         }
         if (request.getRecordsCount() == 0) {
             throw new io.tributary.shard.LogException(io.tributary.shard.LogException.Reason.INVALID_ARGUMENT,
