@@ -99,6 +99,8 @@ public class ShardOwnership {
     private final ConcurrentHashMap<Long, Uni<Long>> claiming = new ConcurrentHashMap<>();
     private final List<LongConsumer> lostListeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean checking = new AtomicBoolean();
+    /** A check was asked for while one ran, which may have read the leases before they moved: run again. */
+    private final AtomicBoolean checkAgain = new AtomicBoolean();
     private volatile boolean running;
     private long timer = -1;
 
@@ -266,7 +268,9 @@ public class ShardOwnership {
 
     /**
      * An append was refused by the fence: some lease of this instance moved on. Checks every lease now
-     * instead of at the next renewal.
+     * instead of at the next renewal; when a renewal is already running (it may have read the leases before
+     * they moved), once more after it, so that the instance does not go on writing under a lost epoch, and
+     * refusing its writers, until the next renewal.
      */
     public void fenced() {
         check();
@@ -281,6 +285,7 @@ public class ShardOwnership {
     /** One renewal: stay live, notice leases lost meanwhile, take over the shards of dead instances. */
     private void check() {
         if (!checking.compareAndSet(false, true)) {
+            checkAgain.set(true);
             return;
         }
         heartbeat()
@@ -288,8 +293,17 @@ public class ShardOwnership {
                 .chain(this::takeOver)
                 .chain(this::rebalance)
                 .eventually(() -> checking.set(false))
-                .subscribe().with(v -> {
-                }, e -> LOG.warnf("Shard lease renewal of instance %s failed: %s", instanceId, e.getMessage()));
+                .subscribe().with(v -> checkAgainIfAsked(),
+                        e -> {
+                            LOG.warnf("Shard lease renewal of instance %s failed: %s", instanceId, e.getMessage());
+                            checkAgainIfAsked();
+                        });
+    }
+
+    private void checkAgainIfAsked() {
+        if (checkAgain.getAndSet(false) && running) {
+            check();
+        }
     }
 
     private Uni<Void> heartbeat() {
