@@ -284,10 +284,13 @@ public class ShardOwnership {
 
     /** One renewal: stay live, notice leases lost meanwhile, take over the shards of dead instances. */
     private void check() {
+        // Asked for before trying to start: a check that is ending clears `checking` first and reads this
+        // after, so a request that finds one running is never missed.
+        checkAgain.set(true);
         if (!checking.compareAndSet(false, true)) {
-            checkAgain.set(true);
             return;
         }
+        checkAgain.set(false);
         heartbeat()
                 .chain(this::reconcile)
                 .chain(this::takeOver)
@@ -301,7 +304,7 @@ public class ShardOwnership {
     }
 
     private void checkAgainIfAsked() {
-        if (checkAgain.getAndSet(false) && running) {
+        if (checkAgain.get() && running) {
             check();
         }
     }
