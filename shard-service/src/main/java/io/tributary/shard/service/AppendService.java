@@ -509,7 +509,7 @@ public class AppendService {
                 LogException error = StorageErrors.asLogException(e);
                 if (error.reason() == Reason.NOT_OWNER) {
                     // The fence refused a batch: some lease of this instance moved on; find out which now.
-                    ownership.fenced();
+                    ownership.fenced(e);
                 }
                 for (Pending p : group) {
                     p.log.settled();

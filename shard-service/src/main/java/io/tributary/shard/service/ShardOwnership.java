@@ -65,6 +65,18 @@ public class ShardOwnership {
                OR NOT EXISTS (SELECT 1 FROM shard_service_instances i WHERE i.instance_id = l.owner_id AND i.expires_at > now())
             RETURNING epoch
             """;
+    /**
+     * Takes over the lease of a shard whose owner is dead. Unlike {@link #CLAIM} it never re-takes a lease
+     * this instance already holds: a renewal that read the orphans before an append claimed the shard must
+     * not raise the epoch under that append (which the fence would then refuse).
+     */
+    private static final String TAKE_OVER = """
+            UPDATE shard_leases l SET owner_id = $2, epoch = l.epoch + 1, acquired_at = now()
+            WHERE l.shard_key = $1 AND l.owner_id IS NOT NULL AND l.owner_id <> $2
+              AND NOT EXISTS (SELECT 1 FROM shard_service_instances i WHERE i.instance_id = l.owner_id AND i.expires_at > now())
+              AND EXISTS (SELECT 1 FROM shards s WHERE s.shard_key = l.shard_key AND s.ending_position IS NULL)
+            RETURNING epoch
+            """;
     private static final String ORPHANS = """
             SELECT l.shard_key FROM shard_leases l JOIN shards s ON s.shard_key = l.shard_key AND s.ending_position IS NULL
             WHERE l.owner_id IS NOT NULL
@@ -199,7 +211,7 @@ public class ShardOwnership {
                         return -1L;
                     }
                     long epoch = it.next().getLong(0);
-                    held.put(k, epoch);
+                    hold(k, epoch);
                     LOG.debugf("instance %s took shard %d at epoch %d", instanceId, k, epoch);
                     return epoch;
                 })
@@ -207,6 +219,14 @@ public class ShardOwnership {
                     claiming.remove(k);
                 })
                 .memoize().indefinitely());
+    }
+
+    /**
+     * Records a lease taken at {@code epoch}. Answers of two claims of one shard may arrive in either
+     * order; epochs only rise, so the higher one is the lease in storage.
+     */
+    private void hold(long shardKey, long epoch) {
+        held.merge(shardKey, epoch, Math::max);
     }
 
     /**
@@ -267,14 +287,31 @@ public class ShardOwnership {
     }
 
     /**
-     * An append was refused by the fence: some lease of this instance moved on. Checks every lease now
-     * instead of at the next renewal; when a renewal is already running (it may have read the leases before
-     * they moved), once more after it, so that the instance does not go on writing under a lost epoch, and
-     * refusing its writers, until the next renewal.
+     * An append was refused by the fence: some lease of this instance moved on. The lease the refusal names
+     * is dropped at once, so the shard's next append takes it again or is sent to its new owner instead of
+     * being refused once more. Every other lease is checked now instead of at the next renewal; when a
+     * renewal is already running (it may have read the leases before they moved), once more after it.
+     *
+     * @param refusal the failure of the refused statement; its message names the shard and the epoch
      */
-    public void fenced() {
+    public void fenced(Throwable refusal) {
+        for (Throwable c = refusal; c != null; c = c.getCause()) {
+            java.util.regex.Matcher m = FENCE_REFUSAL.matcher(String.valueOf(c.getMessage()));
+            if (m.find()) {
+                long shardKey = Long.parseLong(m.group(1));
+                if (held.remove(shardKey, Long.parseLong(m.group(2)))) {
+                    LOG.infof("instance %s lost the write lease of shard %d (an append was fenced)", instanceId, shardKey);
+                    notifyLost(shardKey);
+                }
+                break;
+            }
+        }
         check();
     }
+
+    /** The message of {@code shard_lease_holds} refusing a writer (see the V11 migration). */
+    private static final java.util.regex.Pattern FENCE_REFUSAL =
+            java.util.regex.Pattern.compile("write lease of shard (\\d+) is no longer held at epoch (\\d+)");
 
     private void tick() {
         if (running) {
@@ -293,7 +330,7 @@ public class ShardOwnership {
         checkAgain.set(false);
         heartbeat()
                 .chain(this::reconcile)
-                .chain(this::takeOver)
+                .chain(this::takeOverOrphans)
                 .chain(this::rebalance)
                 .eventually(() -> checking.set(false))
                 .subscribe().with(v -> checkAgainIfAsked(),
@@ -385,7 +422,7 @@ public class ShardOwnership {
     }
 
     /** Claims the open shards of dead instances that rendezvous hashing gives to this instance. */
-    private Uni<Void> takeOver() {
+    private Uni<Void> takeOverOrphans() {
         return pool.preparedQuery(ORPHANS).execute().chain(orphans -> {
             if (orphans.size() == 0) {
                 return Uni.createFrom().voidItem();
@@ -399,18 +436,32 @@ public class ShardOwnership {
                 for (Row row : orphans) {
                     long shardKey = row.getLong(0);
                     if (instanceId.equals(io.tributary.shard.Rendezvous.pick(Long.toString(shardKey), ids))) {
-                        claims.add(claim(shardKey, false).invoke(epoch -> {
-                            if (epoch > 0) {
-                                LOG.infof("instance %s took over shard %d from a dead instance (epoch %d)",
-                                        instanceId, shardKey, epoch);
-                            }
-                        }));
+                        claims.add(takeOver(shardKey));
                     }
                 }
                 return claims.isEmpty() ? Uni.createFrom().voidItem()
                         : Uni.join().all(claims).andCollectFailures().replaceWithVoid();
             });
         }).chain(() -> pool.query(FORGET_DEAD).execute().replaceWithVoid());
+    }
+
+    /**
+     * Takes the lease of one shard whose owner is dead, as a renewal does for the orphans it found. Does
+     * nothing when the shard has meanwhile been claimed, by this instance or another.
+     *
+     * @return the new epoch, or -1 when the lease was not taken
+     */
+    public Uni<Long> takeOver(long shardKey) {
+        return pool.preparedQuery(TAKE_OVER).execute(Tuple.of(shardKey, instanceId)).map(rows -> {
+            var it = rows.iterator();
+            if (!it.hasNext()) {
+                return -1L;
+            }
+            long epoch = it.next().getLong(0);
+            hold(shardKey, epoch);
+            LOG.infof("instance %s took over shard %d from a dead instance (epoch %d)", instanceId, shardKey, epoch);
+            return epoch;
+        });
     }
 
     private void notifyLost(long shardKey) {

@@ -138,6 +138,7 @@ class ShardOwnershipTest {
         // This instance still believes it owns the shard: the fence refuses its append, nothing is stored.
         AppendResponse fenced = append(stream, shard.getShardId(), 3, "fenced");
         assertEquals(ErrorCode.NOT_OWNER, fenced.getError().getCode(), () -> "expected a refusal, got " + fenced);
+        assertEquals(-1, ownership.epoch(shardKey), "the refusal dropped the lease before it was answered");
         assertEquals(before, storedBatches(shardKey));
         // Writers are sent to the new owner, and this instance does not take a live owner's shard.
         assertEquals("other-host:9082", ownerEndpoint(stream));
@@ -164,6 +165,36 @@ class ShardOwnershipTest {
         List<String> readSeqs = read.stream().map(StoredRecord::getSequenceNumber).toList();
         assertEquals(first.getAck().getSequenceNumbersList(), readSeqs.subList(0, 5));
         assertEquals(after.getAck().getSequenceNumbersList(), readSeqs.subList(10, 14));
+    }
+
+    @Test
+    void aRenewalThatFoundTheShardOrphanedBeforeAnAppendTookItLeavesTheAppendsLeaseAlone() {
+        String stream = "ownership-race-" + System.nanoTime();
+        Shard shard = client.create(stream, 1).getShards(0);
+        assertTrue(append(stream, shard.getShardId(), 1, "a").hasAck());
+        long shardKey = lease(stream).getLong("shard_key");
+
+        // Another instance takes the shard, then dies: the next append here takes it back.
+        String other = "dead-" + System.nanoTime();
+        sql("INSERT INTO shard_service_instances VALUES ($1, 'dead-host:9082', now(), now() + interval '1 minute')", other);
+        sql("UPDATE shard_leases SET owner_id = $1, epoch = epoch + 1 WHERE shard_key = $2", other, shardKey);
+        assertEquals(ErrorCode.NOT_OWNER, append(stream, shard.getShardId(), 1, "fenced").getError().getCode());
+        sql("UPDATE shard_service_instances SET expires_at = now() - interval '1 second' WHERE instance_id = $1", other);
+        AppendResponse retaken = append(stream, shard.getShardId(), 1, "b");
+        assertTrue(retaken.hasAck(), () -> "refused: " + retaken.getError());
+        long epoch = lease(stream).getLong("epoch");
+        assertEquals(epoch, ownership.epoch(shardKey));
+
+        // A renewal that listed the shard as orphaned before that append took it must not take it again: a
+        // higher epoch would make the fence refuse this instance's own appends in flight.
+        assertEquals(-1L, ownership.takeOver(shardKey).await().atMost(Duration.ofSeconds(10)));
+        assertEquals(epoch, lease(stream).getLong("epoch"));
+        assertEquals(epoch, ownership.epoch(shardKey));
+        AppendResponse after = append(stream, shard.getShardId(), 1, "c");
+        assertTrue(after.hasAck(), () -> "refused: " + after.getError());
+        List<String> data = client.readAll(stream, shard.getShardId(), position(PositionType.TRIM_HORIZON)).stream()
+                .map(r -> r.getData().toStringUtf8()).toList();
+        assertEquals(List.of("a0", "b0", "c0"), data);
     }
 
     @Test
