@@ -340,9 +340,6 @@ final class UpCommand {
                 collectorListening() ? "" : "  (nothing listens there: services log an export warning now and then)"));
         Console.detail(String.format(Locale.ROOT, "%-18s %s/<service>.log%s", "logs", workspace.show(workspace.logs()),
                 datasource.embedded() ? ", " + workspace.show(workspace.log("postgres")) : ""));
-        if (datasource.embedded()) {
-            DirtyWriteback.hint(Path.of("/")).ifPresent(Console::detail);
-        }
         Console.say("Press Ctrl-C (or run ./tributary down in another terminal) to stop everything.");
     }
 
