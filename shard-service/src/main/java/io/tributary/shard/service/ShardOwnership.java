@@ -204,16 +204,11 @@ public class ShardOwnership {
                         ? claim(shardKey, false) : Uni.createFrom().item(-1L);
             });
         }
-        return claiming.computeIfAbsent(shardKey, k -> pool.preparedQuery(CLAIM).execute(Tuple.of(k, instanceId))
-                .map(rows -> {
-                    var it = rows.iterator();
-                    if (!it.hasNext()) {
-                        return -1L;
+        return claiming.computeIfAbsent(shardKey, k -> take(CLAIM, k)
+                .invoke(epoch -> {
+                    if (epoch > 0) {
+                        LOG.debugf("instance %s took shard %d at epoch %d", instanceId, k, epoch);
                     }
-                    long epoch = it.next().getLong(0);
-                    hold(k, epoch);
-                    LOG.debugf("instance %s took shard %d at epoch %d", instanceId, k, epoch);
-                    return epoch;
                 })
                 .eventually(() -> {
                     claiming.remove(k);
@@ -452,14 +447,22 @@ public class ShardOwnership {
      * @return the new epoch, or -1 when the lease was not taken
      */
     public Uni<Long> takeOver(long shardKey) {
-        return pool.preparedQuery(TAKE_OVER).execute(Tuple.of(shardKey, instanceId)).map(rows -> {
+        return take(TAKE_OVER, shardKey).invoke(epoch -> {
+            if (epoch > 0) {
+                LOG.infof("instance %s took over shard %d from a dead instance (epoch %d)", instanceId, shardKey, epoch);
+            }
+        });
+    }
+
+    /** Runs a statement that takes a shard's lease for this instance; records and returns the new epoch, or -1. */
+    private Uni<Long> take(String statement, long shardKey) {
+        return pool.preparedQuery(statement).execute(Tuple.of(shardKey, instanceId)).map(rows -> {
             var it = rows.iterator();
             if (!it.hasNext()) {
                 return -1L;
             }
             long epoch = it.next().getLong(0);
             hold(shardKey, epoch);
-            LOG.infof("instance %s took over shard %d from a dead instance (epoch %d)", instanceId, shardKey, epoch);
             return epoch;
         });
     }
