@@ -508,7 +508,7 @@ public class AppendService {
             }, e -> {
                 LogException error = StorageErrors.asLogException(e);
                 if (error.reason() == Reason.NOT_OWNER) {
-                    // The fence refused a batch: some lease of this instance moved on; find out which now.
+                    // The fence refused a batch: drop the lease it names, and check the others now.
                     ownership.fenced(e);
                 }
                 for (Pending p : group) {
